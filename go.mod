@@ -1,0 +1,3 @@
+module github.com/calendarbot/calendarbot
+
+go 1.26
