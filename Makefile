@@ -1,0 +1,56 @@
+# CalendarBot. `make demo` shows the engine on a built-in sample calendar;
+# `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+PKG := github.com/calendarbot/calendarbot
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+# Fuzz targets as package:Target; `make fuzz` runs each for FUZZTIME,
+# `make test` runs each for FUZZSMOKE.
+FUZZ_TARGETS := ./server/ical:FuzzParse ./server/ical:FuzzValues ./server/recur:FuzzParseRule \
+	./server/recur:FuzzIter ./server/calendar:FuzzExpand
+FUZZTIME ?= 2m
+FUZZSMOKE ?= 8s
+
+.PHONY: all build demo test vet fmt-check unit fuzz fuzz-smoke bench corpus clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/calendarbot ./server/cmd/calendarbot
+
+demo:
+	$(GO) run ./server/cmd/calendarbot demo $(DEMOFLAGS)
+
+test: fmt-check vet unit fuzz-smoke
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./server/...
+
+# The shared regression corpus (outside this repository) against our expander.
+corpus:
+	$(GO) test -count=1 -run 'TestCorpus' -v ./server/calendar/ | grep -E '^(=== RUN|--- |ok|FAIL|\s+corpus)' || true
+
+clean:
+	rm -rf $(BIN) dist

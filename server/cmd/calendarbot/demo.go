@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/calendarbot/calendarbot/server/calendar"
+	"github.com/calendarbot/calendarbot/server/sample"
+	"github.com/calendarbot/calendarbot/server/tz"
+)
+
+// runDemo shows what's next on the built-in sample calendar: no network and
+// no configuration, so anyone can see the engine work in one command.
+func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("demo", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	nowFlag := fs.String("now", os.Getenv("CALENDARBOT_NOW"), "freeze the clock at this RFC 3339 time")
+	zone := fs.String("tz", envOr("CALENDARBOT_TZ", "UTC"), "display time zone (IANA name)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	loc, ok := tz.LoadIANA(*zone)
+	if !ok {
+		fmt.Fprintf(stderr, "calendarbot demo: --tz: unknown time zone %q\n", *zone)
+		return exitUsage
+	}
+	now := time.Now()
+	if *nowFlag != "" {
+		t, err := parseBound(*nowFlag)
+		if err != nil {
+			fmt.Fprintf(stderr, "calendarbot demo: --now: %v\n", err)
+			return exitUsage
+		}
+		now = t
+	}
+	cal, err := calendar.Parse(sample.ICS(now, loc), calendar.Options{Floating: loc})
+	if err != nil {
+		fmt.Fprintf(stderr, "calendarbot demo: %v\n", err)
+		return exitFailure
+	}
+	local := now.In(loc)
+	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	occ, _ := cal.Expand(day, day.AddDate(0, 0, 2), calendar.DefaultLimits)
+	fmt.Fprintf(stdout, "CalendarBot demo — %s (%s)\n\n", local.Format("Mon 2 Jan 2006 15:04"), loc)
+	var current, next *calendar.Occurrence
+	for i := range occ {
+		o := &occ[i]
+		if o.AllDay || o.Status == calendar.StatusCancelled {
+			continue
+		}
+		if current == nil && !o.Start.After(now) && o.End.After(now) {
+			current = o
+		}
+		if next == nil && o.Start.After(now) {
+			next = o
+		}
+	}
+	if current != nil {
+		fmt.Fprintf(stdout, "NOW   %s — ends in %s\n", current.Summary, until(now, current.End))
+	}
+	if next != nil {
+		fmt.Fprintf(stdout, "NEXT  %s — starts in %s (%s)\n", next.Summary, until(now, next.Start), next.Start.In(loc).Format("15:04"))
+	}
+	fmt.Fprintln(stdout, "\nToday and tomorrow:")
+	for _, o := range occ {
+		when := "all day"
+		if !o.AllDay {
+			when = o.Start.In(loc).Format("Mon 15:04") + "–" + o.End.In(loc).Format("15:04")
+		}
+		fmt.Fprintf(stdout, "  %-16s %s  [%s]\n", when, o.Summary, o.ID())
+	}
+	return exitOK
+}
+
+func until(now, t time.Time) string {
+	d := t.Sub(now).Round(time.Minute)
+	if d < time.Hour {
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%dh%02d", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
