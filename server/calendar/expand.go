@@ -364,7 +364,7 @@ func (x *expander) instances(s *series) {
 	sort.SliceStable(list, func(i, j int) bool { return list[i].wall.Before(list[j].wall) })
 
 	dur := m.duration()
-	var prev time.Time
+	var prev, prevInstant time.Time
 	for i, in := range list {
 		if i > 0 && in.wall.Equal(prev) {
 			continue // an RDATE or a second RRULE repeating an instance
@@ -373,6 +373,19 @@ func (x *expander) instances(s *series) {
 		rid := stamp{wall: in.wall, loc: loc, date: m.start.date, float: m.start.float}
 		if in.wall.Before(startWall) || in.wall.After(stopWall) {
 			continue
+		}
+		// A wall time in a DST gap is read with the offset before the gap
+		// (RFC 5545 3.3.5), which can land on the next wall time's instant:
+		// an HOURLY rule's 02:00 and 03:00 on a spring-forward day. RFC 5545
+		// 3.3.10 ignores non-existent instances; keeping the first and
+		// dropping the repeat lists what calendar clients show (a daily
+		// 02:30 meeting at 03:30) without ever listing an instant twice.
+		if !s.allDay {
+			inst := rid.instant()
+			if inst.Equal(prevInstant) {
+				continue
+			}
+			prevInstant = inst
 		}
 		if m.excluded(rid, s.allDay) || s.overridden(rid) {
 			continue

@@ -141,7 +141,9 @@ var periodsIn10000Years = [...]int64{0, 10001 * 366 * 86400, 10001 * 366 * 1440,
 // caller into the same wall frame (zero = none); it is inclusive, as in RFC
 // 5545. Like dateutil, dtstart itself is produced only if it matches the
 // rule, and COUNT counts produced instances only; the caller adds DTSTART to
-// the recurrence set separately.
+// the recurrence set separately. Only the clock fields of dtstart, untilWall
+// and the Limits wall times are read (their Location is ignored), and
+// sub-second parts are dropped, as iCalendar has none.
 func (r *Rule) Iter(dtstart, untilWall time.Time, lim Limits) *Iterator {
 	it := &Iterator{}
 	if r == nil || !r.Freq.valid() {

@@ -104,3 +104,19 @@ func TestParseRule(t *testing.T) {
 		})
 	}
 }
+
+func TestUntilWall(t *testing.T) {
+	ny := time.FixedZone("EST", -5*3600) // stands in for the caller's zone logic
+	toWall := func(u time.Time) time.Time { return u.In(ny) }
+	for _, tc := range []struct{ rule, want string }{
+		{"FREQ=DAILY;UNTIL=19971224T000000Z", "19971223T190000"},
+		{"FREQ=DAILY;UNTIL=19971224T000000", "19971224T000000"},
+		{"FREQ=DAILY;UNTIL=19971224", "19971224T000000"},
+		{"FREQ=DAILY", ""},
+	} {
+		got := mustParse(t, tc.rule).UntilWall(toWall)
+		if (tc.want == "" && !got.IsZero()) || (tc.want != "" && !got.Equal(wall(tc.want))) || got.Location() != time.UTC {
+			t.Errorf("%s: got %v, want %s", tc.rule, got, tc.want)
+		}
+	}
+}

@@ -365,6 +365,27 @@ func parseUntil(s string) (time.Time, UntilKind, bool) {
 	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), kind, true
 }
 
+// UntilWall maps UNTIL into the event's wall-clock frame, the form Iter
+// takes. toWall converts a real instant to the event zone's clock reading;
+// it is only called for UTC UNTIL values, because DATE and floating values
+// already are clock readings. A DATE UNTIL becomes midnight at the start of
+// that day, as in dateutil, so with a DATE-TIME DTSTART (which RFC 5545
+// forbids combining with a DATE UNTIL) instances later on that day are
+// excluded; callers wanting the whole day inclusive can add a day minus a
+// second when r.UntilKind == UntilDate. Zero means no UNTIL.
+func (r *Rule) UntilWall(toWall func(utc time.Time) time.Time) time.Time {
+	switch r.UntilKind {
+	case UntilUTC:
+		w := toWall(r.Until)
+		y, m, d := w.Date()
+		h, mi, s := w.Clock()
+		return time.Date(y, m, d, h, mi, s, 0, time.UTC)
+	case UntilDate, UntilLocal:
+		return r.Until
+	}
+	return time.Time{}
+}
+
 // String renders the rule in canonical RFC 5545 form: parts in a fixed
 // order, defaults (INTERVAL=1, WKST=MO) omitted, so equal rules print the
 // same.
