@@ -39,11 +39,7 @@ fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
 
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
-		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
-	done
+	ci/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./server/...
