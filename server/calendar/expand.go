@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -44,13 +45,16 @@ func (o *Occurrence) ID() string {
 type Limits struct {
 	// MaxPerSeries caps the instances of one series in the window.
 	MaxPerSeries int
+	// MaxTotal caps the occurrences of the whole expansion (an occurrence
+	// costs ~150 bytes: 100,000 is 15 MB, the server's whole budget).
+	MaxTotal int
 	// Budget caps the wall time of the whole expansion.
 	Budget time.Duration
 }
 
-// DefaultLimits are generous for real calendars: a year of a minutely
-// reminder would hit them, a year of daily stand-ups would not come close.
-var DefaultLimits = Limits{MaxPerSeries: 100_000, Budget: 2 * time.Second}
+// DefaultLimits are generous for real calendars (decades of daily
+// meetings, a fortnight of a minutely reminder) and bound hostile ones.
+var DefaultLimits = Limits{MaxPerSeries: 25_000, MaxTotal: 100_000, Budget: 2 * time.Second}
 
 // series is every VEVENT of one UID in a feed: at most one master and one
 // override per instance.
@@ -184,7 +188,12 @@ func (c *Calendar) Expand(from, to time.Time, lim Limits) ([]Occurrence, []Probl
 	if lim.Budget > 0 {
 		x.deadline = time.Now().Add(lim.Budget)
 	}
-	for _, s := range c.series {
+	for i, s := range c.series {
+		if x.full() {
+			x.probs = append(x.probs, Problem{Line: s.line(), Msg: fmt.Sprintf("expansion limit reached (%d occurrences or %v): %d of %d events not expanded",
+				lim.MaxTotal, lim.Budget, len(c.series)-i, len(c.series))})
+			break
+		}
 		x.series(s)
 	}
 	SortOccurrences(x.out)
@@ -222,6 +231,24 @@ type expander struct {
 	floating *time.Location
 	out      []Occurrence
 	probs    []Problem
+}
+
+// full reports whether the expansion must stop: out of time or at MaxTotal.
+func (x *expander) full() bool {
+	if x.lim.MaxTotal > 0 && len(x.out) >= x.lim.MaxTotal {
+		return true
+	}
+	return !x.deadline.IsZero() && time.Now().After(x.deadline)
+}
+
+func (s *series) line() int {
+	if s.master != nil {
+		return s.master.line
+	}
+	if len(s.overrides) > 0 {
+		return s.overrides[0].line
+	}
+	return 0
 }
 
 // overlaps applies the window rule.
@@ -327,7 +354,10 @@ type instance struct {
 func (x *expander) instances(s *series) {
 	m := s.master
 	loc := m.start.loc
-	margin := s.maxDur + s.maxShift + 48*time.Hour
+	// Instances starting before from-margin end before the window, those
+	// after to+margin start after it; 3h covers any DST jump between the
+	// wall clock and the instant.
+	margin := s.maxDur + s.maxShift + 3*time.Hour
 	startWall := tz.Wall(x.from.Add(-margin), loc)
 	stopWall := tz.Wall(x.to.Add(margin), loc)
 
@@ -347,7 +377,7 @@ func (x *expander) instances(s *series) {
 			if w.Before(startWall) {
 				continue
 			}
-			if n++; x.lim.MaxPerSeries > 0 && n > x.lim.MaxPerSeries {
+			if n++; x.lim.MaxPerSeries > 0 && n > x.lim.MaxPerSeries || x.lim.MaxTotal > 0 && len(list)+len(x.out) >= x.lim.MaxTotal {
 				x.probs = append(x.probs, Problem{Line: m.line, Msg: "series " + clip(s.uid, 60) + " has too many instances in the window: truncated"})
 				break
 			}

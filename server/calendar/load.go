@@ -130,7 +130,7 @@ func (r *reader) fromDateTime(dt ical.DateTime, tzid string, line int) stamp {
 func (r *reader) event(c *ical.Component) (*vevent, error) {
 	ev := &vevent{line: c.Line, calendar: r.cal, details: &Details{}}
 	d := ev.details
-	var startSeen bool
+	var startSeen, busySeen bool
 	var endProp, durProp *ical.Property
 	for i := range c.Props {
 		p := &c.Props[i]
@@ -211,11 +211,13 @@ func (r *reader) event(c *ical.Component) (*vevent, error) {
 			d.RawStatus = strings.ToUpper(strings.TrimSpace(p.Value))
 			d.Status = parseStatus(d.RawStatus)
 		case "TRANSP":
-			if strings.EqualFold(strings.TrimSpace(p.Value), "TRANSPARENT") && d.Busy == BusyBusy {
+			if strings.EqualFold(strings.TrimSpace(p.Value), "TRANSPARENT") && !busySeen {
 				d.Busy = BusyFree
 			}
 		case "X-MICROSOFT-CDO-BUSYSTATUS":
-			d.Busy = parseBusy(p.Value, d.Busy)
+			// Outlook's own free/busy is more precise than TRANSP and wins
+			// wherever it appears in the event.
+			d.Busy, busySeen = parseBusy(p.Value, d.Busy), true
 		case "ORGANIZER":
 			d.Organizer = personName(p)
 		case "ATTENDEE":
@@ -230,7 +232,7 @@ func (r *reader) event(c *ical.Component) (*vevent, error) {
 	if !startSeen {
 		return nil, fmt.Errorf("no DTSTART")
 	}
-	if d.Status == StatusTentative && d.Busy == BusyBusy {
+	if d.Status == StatusTentative && d.Busy == BusyBusy && !busySeen {
 		d.Busy = BusyTentative
 	}
 	if endProp != nil {

@@ -22,10 +22,16 @@ func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	nowFlag := fs.String("now", os.Getenv("CALENDARBOT_NOW"), "freeze the clock at this RFC 3339 time")
 	zone := fs.String("tz", envOr("CALENDARBOT_TZ", "UTC"), "display time zone (IANA name)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: calendarbot demo [--now RFC3339] [--tz ZONE]")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "calendarbot demo: %v\n", err)
+		fs.Usage()
 		return exitUsage
 	}
 	loc, ok := tz.LoadIANA(*zone)

@@ -38,6 +38,8 @@ func runExpand(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "calendarbot expand: %v\n", err)
+		fs.Usage()
 		return exitUsage
 	}
 	files := fs.Args()
