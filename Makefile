@@ -12,6 +12,7 @@ FUZZ_TARGETS := ./server/ical:FuzzParse ./server/ical:FuzzValues ./server/recur:
 	./server/recur:FuzzIter ./server/calendar:FuzzExpand
 FUZZTIME ?= 2m
 FUZZSMOKE ?= 8s
+DEMO_LISTEN ?= 127.0.0.1:8080
 
 .PHONY: all build demo test vet fmt-check unit fuzz fuzz-smoke bench corpus clean
 
@@ -21,7 +22,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/calendarbot ./server/cmd/calendarbot
 
 demo:
-	$(GO) run ./server/cmd/calendarbot demo $(DEMOFLAGS)
+	$(GO) run ./server/cmd/calendarbot demo --listen $(DEMO_LISTEN) $(DEMOFLAGS)
 
 test: fmt-check vet unit fuzz-smoke
 

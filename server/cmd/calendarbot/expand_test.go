@@ -175,7 +175,8 @@ func TestExpandUsageErrors(t *testing.T) {
 		}{
 			{[]string{"expand", f, "--form", "2026-03-01T00:00:00Z", "--to", "2026-04-01T00:00:00Z"}, "unknown flag: --form"},
 			{[]string{"expand", f, "--to", "2026-04-01T00:00:00Z", "--from"}, "flag needs an argument: --from"},
-			{[]string{"demo", "--nwo", "2026-03-29T08:50:00Z"}, "unknown flag: --nwo"},
+			{[]string{"agenda", "--nwo", "2026-03-29T08:50:00Z"}, "unknown flag: --nwo"},
+			{[]string{"demo", "--nwo", "2026-03-29T08:50:00Z"}, "unknown flag --nwo (did you mean --now?)"},
 		} {
 			r := xRun(t, "", c.args...)
 			xWant(t, r, exitUsage, "")
@@ -258,9 +259,12 @@ func TestCommands(t *testing.T) {
 	if !strings.Contains(r.stderr, `unknown command "frobnicate"`) || !strings.Contains(r.stderr, "usage: calendarbot") {
 		t.Errorf("unknown command: stderr %q", r.stderr)
 	}
+	// No command means serve; without feeds it says how to add one.
+	t.Setenv("CALENDARBOT_FEEDS", "")
+	t.Setenv("CALENDARBOT_CONFIG", "")
 	r = xRun(t, "")
 	xWant(t, r, exitUsage, "")
-	if !strings.Contains(r.stderr, "usage: calendarbot <command>") {
+	if !strings.Contains(r.stderr, "no feeds configured") || !strings.Contains(r.stderr, "--feed NAME=URL") {
 		t.Errorf("no command: stderr %q", r.stderr)
 	}
 	r = xRun(t, "", "help")

@@ -2,8 +2,11 @@
 //
 // Subcommands:
 //
+//	calendarbot [serve] [flags]                  run the server (the default)
+//	calendarbot demo [flags]                     the server on the built-in sample calendar
+//	calendarbot check-config FILE                validate a configuration file
+//	calendarbot agenda [--sample | FILE...]      what's next, as text
 //	calendarbot expand FILE... --from T --to T   print every occurrence in a window
-//	calendarbot demo                             show what's next on a built-in sample calendar
 //	calendarbot version                          print the version
 package main
 
@@ -13,8 +16,25 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/calendarbot/calendarbot/server/config"
 )
+
+// runCheckConfig validates a configuration file without starting anything.
+func runCheckConfig(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(stderr, "usage: calendarbot check-config FILE")
+		return exitUsage
+	}
+	if err := config.CheckFile(args[0]); err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "%s: OK\n", args[0])
+	return exitOK
+}
 
 // Set by the release build (-ldflags -X).
 var (
@@ -38,8 +58,11 @@ const (
 	usageSummary = `usage: calendarbot <command> [flags]
 
 commands:
+  serve [flags]                                run the server (default; see 'calendarbot serve --help')
+  demo [flags]                                 the server on the built-in sample calendar
+  check-config FILE                            validate a configuration file and exit
+  agenda [--sample | FILE...] [--now] [--tz]   what's next and the next two days, as text
   expand FILE... --from RFC3339 --to RFC3339   print every occurrence in [from, to) as JSON lines
-  demo [--now RFC3339]                         what's next on the built-in sample calendar
   version                                      print version information
 
 Run 'calendarbot <command> --help' for the flags of a command.
@@ -47,15 +70,20 @@ Run 'calendarbot <command> --help' for the flags of a command.
 )
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usageSummary)
-		return exitUsage
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "--version" {
+		return runServe(ctx, args, stdout, stderr, nil)
 	}
 	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr, nil)
+	case "demo":
+		return runServe(ctx, append([]string{"--sample"}, args[1:]...), stdout, stderr, nil)
+	case "check-config":
+		return runCheckConfig(args[1:], stdout, stderr)
 	case "expand":
 		return runExpand(ctx, args[1:], stdin, stdout, stderr)
-	case "demo":
-		return runDemo(ctx, args[1:], stdout, stderr)
+	case "agenda":
+		return runAgenda(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "calendarbot %s (commit %s, built %s)\n", version, commit, date)
 		return exitOK

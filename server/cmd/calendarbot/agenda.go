@@ -15,61 +15,73 @@ import (
 	"github.com/calendarbot/calendarbot/server/tz"
 )
 
-// runDemo shows what's next on the built-in sample calendar: no network and
-// no configuration, so anyone can see the engine work in one command.
-func runDemo(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet("demo", pflag.ContinueOnError)
+// runAgenda prints what's next and the next two days as text, from calendar
+// files or the built-in sample: the engine at work without a server.
+func runAgenda(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("agenda", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	nowFlag := fs.String("now", os.Getenv("CALENDARBOT_NOW"), "freeze the clock at this RFC 3339 time")
 	zone := fs.String("tz", envOr("CALENDARBOT_TZ", "UTC"), "display time zone (IANA name)")
+	useSample := fs.Bool("sample", false, "use the built-in sample calendar")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: calendarbot demo [--now RFC3339] [--tz ZONE]")
+		fmt.Fprintln(stderr, "usage: calendarbot agenda [--sample | FILE...] [--now RFC3339] [--tz ZONE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "calendarbot demo: %v\n", err)
+		fmt.Fprintf(stderr, "calendarbot agenda: %v\n", err)
 		fs.Usage()
 		return exitUsage
 	}
 	loc, ok := tz.LoadIANA(*zone)
 	if !ok {
-		fmt.Fprintf(stderr, "calendarbot demo: --tz: unknown time zone %q\n", *zone)
+		fmt.Fprintf(stderr, "calendarbot agenda: --tz: unknown time zone %q\n", *zone)
 		return exitUsage
 	}
 	now := time.Now()
 	if *nowFlag != "" {
 		t, err := parseBound(*nowFlag)
 		if err != nil {
-			fmt.Fprintf(stderr, "calendarbot demo: --now: %v\n", err)
+			fmt.Fprintf(stderr, "calendarbot agenda: --now: %v\n", err)
 			return exitUsage
 		}
 		now = t
 	}
-	cal, err := calendar.Parse(sample.ICS(now, loc), calendar.Options{Floating: loc})
-	if err != nil {
-		fmt.Fprintf(stderr, "calendarbot demo: %v\n", err)
-		return exitFailure
+	if *useSample == (fs.NArg() > 0) {
+		fs.Usage()
+		return exitUsage
 	}
 	local := now.In(loc)
 	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
-	occ, _ := cal.Expand(day, day.AddDate(0, 0, 2), calendar.DefaultLimits)
-	fmt.Fprintf(stdout, "CalendarBot demo — %s (%s)\n\n", local.Format("Mon 2 Jan 2006 15:04"), loc)
-	var current, next *calendar.Occurrence
-	for i := range occ {
-		o := &occ[i]
-		if o.AllDay || o.Status == calendar.StatusCancelled {
-			continue
+	var feeds []calendar.Feed
+	if *useSample {
+		cal, err := calendar.Parse(sample.ICS(now, loc), calendar.Options{Floating: loc})
+		if err != nil {
+			fmt.Fprintf(stderr, "calendarbot agenda: %v\n", err)
+			return exitFailure
 		}
-		if current == nil && !o.Start.After(now) && o.End.After(now) {
-			current = o
-		}
-		if next == nil && o.Start.After(now) {
-			next = o
-		}
+		feeds = append(feeds, calendar.Feed{Name: "Sample", Cal: cal})
 	}
+	for _, name := range fs.Args() {
+		data, err := readInput(name, os.Stdin)
+		if err == nil {
+			var cal *calendar.Calendar
+			if cal, err = calendar.Parse(data, calendar.Options{Floating: loc}); err == nil {
+				feeds = append(feeds, calendar.Feed{Name: name, Cal: cal})
+				continue
+			}
+		}
+		fmt.Fprintf(stderr, "calendarbot agenda: %s: %v\n", name, err)
+	}
+	if len(feeds) == 0 {
+		return exitFailure
+	}
+	occ := calendar.NewSnapshot(1, now, day, day.AddDate(0, 0, 2), feeds, calendar.DefaultLimits).Occurrences
+	fmt.Fprintf(stdout, "CalendarBot — %s (%s)\n\n", local.Format("Mon 2 Jan 2006 15:04"), loc)
+	sel := calendar.Select(occ, now, nil, 0)
+	current, next := sel.Current, sel.Next
 	if current != nil {
 		fmt.Fprintf(stdout, "NOW   %s — ends in %s\n", current.Summary, until(now, current.End))
 	}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/spf13/pflag"
+
+	"github.com/calendarbot/calendarbot/server/cache"
+	"github.com/calendarbot/calendarbot/server/calendar"
+	"github.com/calendarbot/calendarbot/server/config"
+	"github.com/calendarbot/calendarbot/server/feed"
+	"github.com/calendarbot/calendarbot/server/sample"
+	"github.com/calendarbot/calendarbot/server/service"
+	"github.com/calendarbot/calendarbot/server/web"
+)
+
+// sampleFeed is the name the built-in sample calendar is shown under.
+const sampleFeed = "Sample"
+
+// runServe starts the server: configuration, feeds, the refresh loop, the
+// response cache and its memory governor, the go-kit service and HTTP.
+// ready, when not nil, receives the bound address once the server listens
+// (tests start it on 127.0.0.1:0).
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(addr string)) int {
+	cfg, err := config.Load(args, os.Environ())
+	if err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, config.FlagUsage())
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "calendarbot: %v\n", err)
+		return exitUsage
+	}
+	if len(cfg.Feeds) == 0 && !cfg.Sample {
+		fmt.Fprintln(stderr, "calendarbot: no feeds configured: add [[feed]] to the config file, pass --feed NAME=URL, or --sample for the built-in calendar")
+		return exitUsage
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	if limit, set := cache.ApplyDefaultMemoryLimit(); set {
+		log.Info("memory limit set", "gomemlimit_bytes", limit)
+	}
+	clock := time.Now
+	if !cfg.Now.IsZero() {
+		frozen := cfg.Now
+		clock = func() time.Time { return frozen }
+		log.Info("clock frozen", "now", frozen.Format(time.RFC3339))
+	}
+	feed.Version = version
+
+	names := make([]string, 0, len(cfg.Feeds)+1)
+	colors := map[string]string{}
+	sources := make([]feed.Source, 0, len(cfg.Feeds))
+	for _, f := range cfg.Feeds {
+		names = append(names, f.Name)
+		colors[f.Name] = f.Color
+		sources = append(sources, feed.Source{Name: f.Name, URL: f.URL, Username: f.Username, Password: f.Password, Bearer: f.Bearer, Headers: f.Headers})
+	}
+	if cfg.Sample {
+		names = append(names, sampleFeed)
+		colors[sampleFeed] = "#0b6bcb"
+	}
+
+	store := service.NewStore()
+	ref := service.NewRefresher(store, names, service.RefresherOptions{
+		Location: cfg.Location, Clock: clock, Past: cfg.WindowPast, Future: cfg.WindowFuture,
+		Colors: colors, Logger: log,
+	})
+	respCache := cache.New(cache.Options{MaxBytes: cfg.CacheBytes, Enabled: cfg.Caching, Coalescing: cfg.Coalescing})
+	gov := cache.NewGovernor(respCache, cfg.CacheBytes, cache.GovernorOptions{})
+
+	var svc service.Service = service.New(service.Config{Location: cfg.Location, Clock: clock, Colors: colors}, store)
+	svc = service.LoggingMiddleware(log)(svc)
+	svc = service.InstrumentingMiddleware(nil)(svc)
+	var c *cache.Cache
+	if cfg.Caching {
+		c = respCache
+	}
+	handler := service.NewHTTPHandler(service.MakeEndpoints(svc), service.HTTPOptions{
+		Store: store, Cache: c, Clock: clock, Location: cfg.Location,
+		AdminToken: cfg.AdminToken, AlexaToken: cfg.AlexaToken, Logger: log,
+		Page:    pageHandler(svc, cfg.Location),
+		Static:  web.Static(),
+		Metrics: func(w io.Writer) { metrics.WritePrometheus(w, true) },
+	})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "calendarbot: listen on %s: %v\n", cfg.Listen, err)
+		return exitFailure
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    service.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go gov.Run(ctx)
+
+	if cfg.Sample {
+		cal, err := calendar.Parse(sample.ICS(clock(), cfg.Location), calendar.Options{Floating: cfg.Location})
+		if err != nil {
+			fmt.Fprintf(stderr, "calendarbot: sample calendar: %v\n", err)
+			return exitFailure
+		}
+		ref.SetCalendar(sampleFeed, cal)
+	}
+	if len(sources) > 0 {
+		fetcher := feed.NewFetcher(feed.Options{Pooling: cfg.Pooling, MaxBytes: cfg.MaxFeedBytes, Timeout: cfg.FetchTimeout, Now: clock})
+		defer fetcher.Close()
+		mgr := feed.NewManager(fetcher, sources, cfg.Refresh, ref.Sink, feed.ManagerOptions{Coalescing: cfg.Coalescing})
+		go mgr.Run(ctx)
+	}
+	// The window moves with time even when no feed changes.
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ref.Rebuild()
+			}
+		}
+	}()
+
+	addr := ln.Addr().String()
+	log.Info("listening", "addr", addr, "feeds", len(names), "tz", cfg.Location.String(), "config", cfg.ConfigFile)
+	fmt.Fprintf(stdout, "CalendarBot is serving on %s\n", displayURL(addr))
+	if ready != nil {
+		ready(addr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		log.Error("server stopped", "err", err)
+		return exitFailure
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+	return exitOK
+}
+
+// displayURL turns a listen address into a URL a person can open.
+func displayURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "debug":
+		lv = slog.LevelDebug
+	case "warn":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// pageHandler renders the kiosk page from the same answer as
+// /api/whats-next, so the page and the API can never disagree.
+func pageHandler(svc service.Service, loc *time.Location) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wn, err := svc.WhatsNext(r.Context(), service.WhatsNextRequest{})
+		if err != nil {
+			http.Error(w, "calendar unavailable", http.StatusInternalServerError)
+			return
+		}
+		now, _ := time.Parse(time.RFC3339, wn.NowISO)
+		d := web.PageData{
+			Current: meetingView(wn.Current),
+			Next:    meetingView(wn.Meeting),
+			Status:  web.StatusView{Message: wn.Status.Message, Urgent: wn.Status.IsUrgent, Critical: wn.Status.IsCritical},
+			Now:     now,
+			TZ:      loc,
+			Loaded:  wn.Data.Initialized,
+			Stale:   wn.Data.Stale,
+			Variant: r.URL.Query().Get("variant"),
+		}
+		for i := range wn.Later {
+			d.Later = append(d.Later, *meetingView(&wn.Later[i]))
+		}
+		if t, err := time.Parse(time.RFC3339, wn.Data.UpdatedISO); err == nil {
+			d.UpdatedAt, d.StaleSince = t, t
+		}
+		for _, f := range wn.Data.Feeds {
+			fv := web.FeedView{Name: f.Name, Stale: f.Stale, Error: f.Error}
+			fv.LastSuccess, _ = time.Parse(time.RFC3339, f.LastSuccessISO)
+			d.Feeds = append(d.Feeds, fv)
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := web.Render(w, d); err != nil {
+			http.Error(w, "render failed", http.StatusInternalServerError)
+		}
+	})
+}
+
+func meetingView(m *service.Meeting) *web.MeetingView {
+	if m == nil {
+		return nil
+	}
+	start, _ := time.Parse(time.RFC3339, m.StartLocal)
+	end, _ := time.Parse(time.RFC3339, m.EndLocal)
+	return &web.MeetingView{ID: m.MeetingID, Subject: m.Subject, Location: m.Location, Calendar: m.Calendar,
+		Color: m.Color, Start: start, End: end, AllDay: m.AllDay, Tentative: m.Status == "TENTATIVE"}
+}

@@ -1,0 +1,518 @@
+// Package web renders CalendarBot's kiosk page, the screen shown on a
+// 480×800 display by a meeting-room door or on a desk, and serves the
+// page's embedded assets.
+//
+// The page is rendered on the server from the same data GET /api/whats-next
+// returns, so it is complete without JavaScript (first paint, e-ink
+// screenshots). kiosk.js then ticks the countdowns every second and polls the
+// API every 30 seconds.
+//
+// The package does not import the service package (the service imports this
+// one): the caller copies what the page needs into a PageData.
+package web
+
+import (
+	"bytes"
+	_ "embed"
+	"html/template"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CSP is the Content-Security-Policy the server must send with the page:
+// scripts, styles and images only from the page's own origin (the calendar
+// colours are applied through the CSSOM, which style-src does not govern),
+// nothing inline, no external origins, no framing.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// VariantEInk selects the e-ink variant: black on white, no animation,
+// bigger text. Any other Variant value renders the default dark theme.
+const VariantEInk = "eink"
+
+// PageData is everything the kiosk page shows. Times are instants; the page
+// shows them in TZ.
+type PageData struct {
+	Current *MeetingView  // the meeting in progress, or nil
+	Next    *MeetingView  // the next meeting to start, or nil
+	Later   []MeetingView // the meetings after Next; the page shows up to three
+	Status  StatusView
+
+	Now time.Time      // the server's clock (possibly frozen); zero: time.Now()
+	TZ  *time.Location // the display zone; nil: UTC
+
+	Loaded     bool      // the calendar has been loaded at least once (DataStatus.Initialized)
+	Stale      bool      // the data is older than it should be
+	StaleSince time.Time // last successful refresh, for the banner when no feed says more
+	UpdatedAt  time.Time // last successful refresh; zero: never
+	Feeds      []FeedView
+
+	Variant    string // "" or VariantEInk
+	ThemeColor string // #RRGGBB for <meta name="theme-color">; anything else: the theme's background
+	AppVersion string
+}
+
+// MeetingView is one meeting as the page shows it.
+type MeetingView struct {
+	ID        string
+	Subject   string
+	Location  string
+	Calendar  string
+	Color     string // #RRGGBB; anything else is ignored
+	Start     time.Time
+	End       time.Time
+	AllDay    bool
+	Tentative bool
+}
+
+// StatusView is the API's status summary. The page computes the urgency
+// itself from Now and Next (≤ 15 min urgent, ≤ 2 min critical, as the API
+// does) and also honours Urgent and Critical when set; it words its own
+// status, so Message is not shown.
+type StatusView struct {
+	Message  string
+	Urgent   bool
+	Critical bool
+}
+
+// FeedView is one feed's freshness.
+type FeedView struct {
+	Name        string
+	Stale       bool
+	Error       string
+	LastSuccess time.Time // zero: never
+}
+
+//go:embed kiosk.html
+var pageSrc string
+
+var pageTmpl = template.Must(template.New("kiosk").Parse(pageSrc))
+
+// Render writes the kiosk page for d. Nothing is written if rendering fails.
+func Render(w io.Writer, d PageData) error {
+	var buf bytes.Buffer
+	if err := pageTmpl.Execute(&buf, build(d)); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9A-Fa-f]{6}$`)
+
+// safeColor returns c if it is exactly #RRGGBB, else "".
+func safeColor(c string) string {
+	if colorRE.MatchString(c) {
+		return c
+	}
+	return ""
+}
+
+// The view the template executes. Every string is computed here, with the
+// same rules as kiosk.js, so the first paint equals the first tick.
+type page struct {
+	EInk        bool
+	ThemeColor  string
+	Version     string
+	CSS, JS     string
+	Icon        string
+	NowLocal    string // RFC 3339 in the display zone
+	TZName      string
+	Clock, Date string
+	Updated     string
+	Banners     []banner
+	Cur         *meetingBlock
+	FreeText    string
+	Next        *meetingBlock
+	Countdown   string
+	Level       string // "", "urgent", "critical"
+	Badge       string
+	SRText      string
+	Later       []meetingBlock
+	Init        initData // the same data for kiosk.js, in the API's shape
+}
+
+// initData mirrors the fields of GET /api/whats-next that kiosk.js reads,
+// so the script starts from the rendered state and then takes the API's
+// answers unchanged.
+type initData struct {
+	NowISO  string       `json:"now_iso"`
+	TZ      string       `json:"tz"`
+	Current *apiMeeting  `json:"current"`
+	Meeting *apiMeeting  `json:"meeting"`
+	Later   []apiMeeting `json:"later"`
+	Data    apiData      `json:"data"`
+}
+
+type apiMeeting struct {
+	MeetingID  string `json:"meeting_id"`
+	Subject    string `json:"subject"`
+	Location   string `json:"location"`
+	Calendar   string `json:"calendar"`
+	Color      string `json:"color,omitempty"`
+	StartLocal string `json:"start_local"`
+	EndLocal   string `json:"end_local"`
+	AllDay     bool   `json:"all_day"`
+	Status     string `json:"status,omitempty"`
+}
+
+type apiData struct {
+	Initialized   bool      `json:"initialized"`
+	Stale         bool      `json:"stale"`
+	UpdatedISO    string    `json:"updated_iso,omitempty"`
+	StaleSinceISO string    `json:"stale_since_iso,omitempty"` // not in the API: PageData.StaleSince
+	Feeds         []apiFeed `json:"feeds"`
+}
+
+type apiFeed struct {
+	Name           string `json:"name"`
+	Stale          bool   `json:"stale"`
+	Error          string `json:"error,omitempty"`
+	LastSuccessISO string `json:"last_success_iso,omitempty"`
+}
+
+func (b *meetingBlock) api() *apiMeeting {
+	if b == nil {
+		return nil
+	}
+	m := &apiMeeting{MeetingID: b.ID, Subject: b.Subject, Location: b.Location, Calendar: b.Calendar,
+		Color: b.Color, StartLocal: b.Start, EndLocal: b.End, AllDay: b.AllDay}
+	if b.Tentative {
+		m.Status = "TENTATIVE"
+	}
+	return m
+}
+
+func utcISO(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func initFor(p *page, d PageData) initData {
+	in := initData{NowISO: p.NowLocal, TZ: p.TZName, Current: p.Cur.api(), Meeting: p.Next.api(),
+		Later: make([]apiMeeting, 0, len(p.Later)),
+		Data: apiData{Initialized: d.Loaded, Stale: d.Stale, UpdatedISO: utcISO(d.UpdatedAt),
+			StaleSinceISO: utcISO(d.StaleSince), Feeds: make([]apiFeed, 0, len(d.Feeds))}}
+	for i := range p.Later {
+		in.Later = append(in.Later, *p.Later[i].api())
+	}
+	for _, f := range d.Feeds {
+		in.Data.Feeds = append(in.Data.Feeds, apiFeed{Name: f.Name, Stale: f.Stale, Error: f.Error, LastSuccessISO: utcISO(f.LastSuccess)})
+	}
+	return in
+}
+
+type banner struct{ Text, Detail string }
+
+type meetingBlock struct {
+	ID, Subject, Location, Calendar, Color string
+	Start, End                             string // RFC 3339 in the display zone
+	AllDay, Tentative                      bool
+	Range                                  string
+	Left                                   string // time remaining, meetings in progress
+	Progress                               int    // per mille, meetings in progress
+}
+
+func build(d PageData) page {
+	loc := d.TZ
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := d.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	now = now.In(loc)
+	// Tomorrow is the next calendar date, whatever the zone's transitions.
+	y, m, dd := now.Date()
+	c := clock{now: now, loc: loc, today: now.Format(time.DateOnly),
+		tomorrow: time.Date(y, m, dd+1, 12, 0, 0, 0, time.UTC).Format(time.DateOnly)}
+
+	p := page{
+		EInk:     strings.EqualFold(strings.TrimSpace(d.Variant), VariantEInk),
+		Version:  d.AppVersion,
+		CSS:      AssetPath("kiosk.css"),
+		JS:       AssetPath("kiosk.js"),
+		Icon:     AssetPath("favicon.svg"),
+		NowLocal: now.Format(time.RFC3339),
+		TZName:   loc.String(),
+		Clock:    now.Format("15:04"),
+		Date:     dateLabel(c.today),
+		Updated:  updatedText(d.UpdatedAt, now),
+	}
+	p.ThemeColor = safeColor(d.ThemeColor)
+	if p.ThemeColor == "" {
+		p.ThemeColor = "#000000"
+		if p.EInk {
+			p.ThemeColor = "#ffffff"
+		}
+	}
+	p.Banners = banners(d, c)
+
+	if d.Current != nil {
+		b := c.block(*d.Current)
+		if b.AllDay {
+			b.Left = "all day"
+		} else {
+			b.Left = durClock(secsUntil(d.Current.End, now))
+			// In milliseconds, as kiosk.js computes it; no overflow for long events.
+			if span := d.Current.End.Sub(d.Current.Start).Milliseconds(); span > 0 {
+				b.Progress = int(min(max(now.Sub(d.Current.Start).Milliseconds()*1000/span, 0), 1000))
+			}
+		}
+		p.Cur = &b
+	}
+	var next *MeetingView
+	if d.Next != nil {
+		next = d.Next
+		b := c.block(*d.Next)
+		p.Next = &b
+		s := secsUntil(d.Next.Start, now)
+		p.Countdown = c.countdown(b, s)
+		if !b.AllDay {
+			switch {
+			case s <= 120 || d.Status.Critical:
+				p.Level = "critical"
+			case s <= 900 || d.Status.Urgent:
+				p.Level = "urgent"
+			}
+		}
+	}
+	p.Badge = badge(p.Level)
+	p.FreeText = c.freeText(p.Next, next)
+	p.SRText = srText(p.Cur, p.Next, d, now, c.today)
+	for i, m := range d.Later {
+		if i == 3 {
+			break
+		}
+		p.Later = append(p.Later, c.block(m))
+	}
+	p.Init = initFor(&p, d)
+	return p
+}
+
+type clock struct {
+	now             time.Time
+	loc             *time.Location
+	today, tomorrow string // YYYY-MM-DD in loc
+}
+
+func (c clock) block(m MeetingView) meetingBlock {
+	b := meetingBlock{
+		ID: m.ID, Subject: m.Subject, Location: m.Location, Calendar: m.Calendar,
+		Color:  safeColor(m.Color),
+		Start:  m.Start.In(c.loc).Format(time.RFC3339),
+		End:    m.End.In(c.loc).Format(time.RFC3339),
+		AllDay: m.AllDay, Tentative: m.Tentative,
+	}
+	b.Range = c.rangeText(b)
+	return b
+}
+
+// The helpers below work on RFC 3339 strings in the display zone, exactly
+// as kiosk.js does with the API's start_local and end_local.
+
+func ymd(rfc string) string {
+	if len(rfc) < 10 {
+		return ""
+	}
+	return rfc[:10]
+}
+
+func hm(rfc string) string {
+	if len(rfc) < 16 {
+		return ""
+	}
+	return rfc[11:16]
+}
+
+var (
+	weekdays = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	months   = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+)
+
+// dateLabel turns "2025-11-12" into "Wed 12 Nov".
+func dateLabel(date string) string {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return date
+	}
+	return weekdays[t.Weekday()] + " " + itoa(t.Day()) + " " + months[t.Month()-1]
+}
+
+func (c clock) rangeText(b meetingBlock) string {
+	sd := ymd(b.Start)
+	if b.AllDay {
+		if sd == c.today {
+			return "All day"
+		}
+		return dateLabel(sd) + " · all day"
+	}
+	s := hm(b.Start)
+	if sd != c.today {
+		s = dateLabel(sd) + " " + s
+	}
+	if ymd(b.End) == sd {
+		return s + "–" + hm(b.End)
+	}
+	return s + " – " + dateLabel(ymd(b.End)) + " " + hm(b.End)
+}
+
+// countdown is the NEXT zone's big text for a meeting s seconds away.
+func (c clock) countdown(b meetingBlock, s int64) string {
+	sd := ymd(b.Start)
+	if !b.AllDay && (s < 3600 || sd == c.today) {
+		return "in " + durClock(s)
+	}
+	t := ""
+	if !b.AllDay {
+		t = " " + hm(b.Start)
+	}
+	if sd == c.tomorrow {
+		return "tomorrow" + t
+	}
+	if sd == c.today { // all day, today
+		return "today"
+	}
+	return dateLabel(sd) + t
+}
+
+func (c clock) freeText(b *meetingBlock, m *MeetingView) string {
+	switch {
+	case b == nil:
+		return "nothing else scheduled"
+	case ymd(b.Start) != c.today:
+		return "for the rest of the day"
+	}
+	return "for " + durWords(secsUntil(m.Start, c.now)) + " · until " + hm(b.Start)
+}
+
+// secsUntil is the whole seconds from now to t, rounded up, never negative.
+func secsUntil(t, now time.Time) int64 {
+	d := t.Sub(now)
+	if d <= 0 {
+		return 0
+	}
+	return int64((d + time.Second - 1) / time.Second)
+}
+
+func pad2(n int64) string {
+	if n < 10 {
+		return "0" + itoa(int(n))
+	}
+	return itoa(int(n))
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// durClock is mm:ss under an hour, "1 h 05 min" from an hour on.
+func durClock(s int64) string {
+	if s < 3600 {
+		return pad2(s/60) + ":" + pad2(s%60)
+	}
+	return itoa(int(s/3600)) + " h " + pad2(s%3600/60) + " min"
+}
+
+// durWords is a duration to the minute: "under 1 min", "12 min", "1 h 05 min".
+func durWords(s int64) string {
+	switch {
+	case s < 60:
+		return "under 1 min"
+	case s < 3600:
+		return itoa(int(s/60)) + " min"
+	}
+	return itoa(int(s/3600)) + " h " + pad2(s%3600/60) + " min"
+}
+
+func updatedText(t, now time.Time) string {
+	if t.IsZero() {
+		return "not updated yet"
+	}
+	s := int64(now.Sub(t) / time.Second)
+	switch {
+	case s < 60:
+		return "updated just now"
+	case s < 3600:
+		return "updated " + itoa(int(s/60)) + " min ago"
+	}
+	return "updated " + itoa(int(s/3600)) + " h ago"
+}
+
+// instantText is a time of day, with the date when it is not today.
+func (c clock) instantText(t time.Time) string {
+	l := t.In(c.loc).Format(time.RFC3339)
+	if ymd(l) == c.today {
+		return hm(l)
+	}
+	return dateLabel(ymd(l)) + " " + hm(l)
+}
+
+func banners(d PageData, c clock) []banner {
+	var out []banner
+	if !d.Loaded {
+		out = append(out, banner{Text: "Calendar not loaded yet — waiting for the first refresh"})
+	}
+	feedSaid := false
+	for _, f := range d.Feeds {
+		if !f.Stale {
+			continue
+		}
+		feedSaid = true
+		t := "Calendar '" + f.Name + "' could not be refreshed"
+		if !f.LastSuccess.IsZero() {
+			t += " since " + c.instantText(f.LastSuccess)
+		}
+		out = append(out, banner{Text: t + " — showing saved data", Detail: f.Error})
+	}
+	if d.Stale && !feedSaid {
+		since := d.StaleSince
+		if since.IsZero() {
+			since = d.UpdatedAt
+		}
+		t := "Calendar could not be refreshed"
+		if !since.IsZero() {
+			t += " since " + c.instantText(since)
+		}
+		out = append(out, banner{Text: t + " — showing saved data"})
+	}
+	return out
+}
+
+func badge(level string) string {
+	switch level {
+	case "critical":
+		return "● Starting"
+	case "urgent":
+		return "▲ Soon"
+	}
+	return ""
+}
+
+// srText is the screen-reader summary, to the minute.
+func srText(cur, next *meetingBlock, d PageData, now time.Time, today string) string {
+	var parts []string
+	if cur != nil {
+		t := "Now: " + cur.Subject
+		if !cur.AllDay {
+			t += ", " + durWords(secsUntil(d.Current.End, now)) + " left"
+		}
+		parts = append(parts, t+".")
+	}
+	if next != nil {
+		s := secsUntil(d.Next.Start, now)
+		t := "Next: " + next.Subject + ", "
+		if !next.AllDay && (s < 3600 || ymd(next.Start) == today) {
+			t += "in " + durWords(s)
+		} else {
+			t += next.Range
+		}
+		parts = append(parts, t+".")
+	} else {
+		parts = append(parts, "No more meetings.")
+	}
+	return strings.Join(parts, " ")
+}
