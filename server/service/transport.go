@@ -36,6 +36,9 @@ type HTTPOptions struct {
 	Page       http.Handler // GET / (the kiosk page); nil: not served
 	Static     http.Handler // GET /static/...; nil: not served
 	Metrics    func(w io.Writer)
+	// Refresh runs a feed refresh cycle now (joining one already running);
+	// nil: POST /api/refresh is not served.
+	Refresh func(ctx context.Context) error
 }
 
 // Limits on what a request may make the server read.
@@ -77,6 +80,17 @@ func NewHTTPHandler(ep Endpoints, o HTTPOptions) http.Handler {
 	route("GET /api/done-for-day", "done-for-day", t.cached("done-for-day", server(ep.DoneForDay, t.decodeDay, encodeJSON)))
 	route("GET /api/morning-summary", "morning-summary", t.cached("morning-summary", server(ep.MorningSummary, t.decodeDay, encodeJSON)))
 	route("GET /api/alexa/{intent}", "alexa", t.alexa(t.cached("alexa", server(ep.Voice, t.decodeVoice, encodeJSON))))
+	if o.Refresh != nil {
+		route("POST /api/refresh", "refresh", t.admin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := o.Refresh(r.Context()); err != nil {
+				writeError(w, http.StatusServiceUnavailable, err.Error())
+				return
+			}
+			st := o.Store.Load()
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			_ = json.NewEncoder(w).Encode(map[string]any{"refreshed": true, "snapshot_version": st.Snap.Version})
+		})))
+	}
 	if o.Metrics != nil {
 		route("GET /metrics", "metrics", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
@@ -297,8 +311,18 @@ func isLoopback(r *http.Request) bool {
 
 func decodeNone(context.Context, *http.Request) (any, error) { return nil, nil }
 
+// param reads a query parameter by our name or upstream's, so existing
+// voice-assistant glue keeps working unchanged.
+func param(r *http.Request, ours, upstream string) string {
+	q := r.URL.Query()
+	if v := q.Get(ours); v != "" {
+		return v
+	}
+	return q.Get(upstream)
+}
+
 func (t *transport) zone(r *http.Request) (*time.Location, error) {
-	name := r.URL.Query().Get("tz")
+	name := param(r, "tz", "timezone")
 	if name == "" {
 		return nil, nil
 	}
@@ -370,7 +394,7 @@ func (t *transport) decodeDay(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := DayRequest{Now: t.o.Clock(), Loc: loc, Detail: r.URL.Query().Get("detail")}
+	req := DayRequest{Now: t.o.Clock(), Loc: loc, Detail: param(r, "detail", "detail_level")}
 	if s := r.URL.Query().Get("date"); s != "" {
 		l := loc
 		if l == nil {
@@ -387,7 +411,7 @@ func (t *transport) decodeDay(_ context.Context, r *http.Request) (any, error) {
 	default:
 		return nil, badRequest("detail must be brief, normal or verbose")
 	}
-	req.SSML, _ = strconv.ParseBool(r.URL.Query().Get("ssml"))
+	req.SSML, _ = strconv.ParseBool(param(r, "ssml", "prefer_ssml"))
 	return req, nil
 }
 

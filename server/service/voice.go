@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"math"
@@ -188,6 +187,11 @@ func (s *basicService) Voice(_ context.Context, req VoiceRequest) (VoiceResponse
 		return VoiceResponse{}, errors.Join(ErrNotFound, fmt.Errorf("unknown voice intent %q", clip(req.Intent, 40)))
 	}
 	cur, next := voiceSelect(st.Snap.Occurrences, now, skipped)
+	if cur != nil && !cur.Start.After(today.start) && !cur.End.Before(today.end) {
+		// A timed event covering the whole day (a trip) is announced with
+		// the all-day events, not as the meeting in progress.
+		cur = nil
+	}
 	if cur != nil {
 		resp.CurrentMeeting = s.voiceMeeting(cur, now, loc)
 		resp.CurrentMeeting.SecondsRemaining = int64(cur.End.Sub(now) / time.Second)
@@ -199,7 +203,7 @@ func (s *basicService) Voice(_ context.Context, req VoiceRequest) (VoiceResponse
 	switch req.Intent {
 	case "next-meeting":
 		if cur != nil && detail != "brief" {
-			sp.add("You're currently in %s until %s.", title(cur), spokenClock(cur.End, loc))
+			sp.add("You're currently in %s until %s.", title(cur), untilWhen(cur.End, now, loc))
 		}
 		if next == nil {
 			sp.add("You have no upcoming meetings.")
@@ -243,7 +247,7 @@ func (s *basicService) Voice(_ context.Context, req VoiceRequest) (VoiceResponse
 func launchSpeech(today dayPlan, cur, next *calendar.Occurrence, now time.Time, loc *time.Location, detail string) speech {
 	var sp speech
 	if cur != nil {
-		sp.add("You're currently in %s until %s.", title(cur), spokenClock(cur.End, loc))
+		sp.add("You're currently in %s until %s.", title(cur), untilWhen(cur.End, now, loc))
 	}
 	if len(today.allDay) > 0 {
 		sp.add("All day today: %s.", titleList(today.allDay))
@@ -256,10 +260,15 @@ func launchSpeech(today dayPlan, cur, next *calendar.Occurrence, now time.Time, 
 		if detail == "brief" {
 			break
 		}
-		if more := today.startingAfter(next.Start); more > 0 {
-			sp.add("After that you have %s today.", plural(more, "more meeting", "more meetings"))
-		}
-		if last != nil {
+		more := today.startingAfter(next.Start)
+		switch {
+		case last == nil:
+		case more == 0 && last.ID() == next.ID() && last.Start.Equal(next.Start):
+			sp.add("It's your last meeting today, so you'll be done for the day %s.", whenPhrase(last.End, now, loc))
+		default:
+			if more > 0 {
+				sp.add("After that you have %s today.", plural(more, "more meeting", "more meetings"))
+			}
 			sp.add("You'll be done for the day %s.", whenPhrase(last.End, now, loc))
 		}
 	case len(today.meetings) == 0:
@@ -656,7 +665,7 @@ func (sp *speech) ssml() string {
 	for _, s := range sp.sentences {
 		var b strings.Builder
 		b.WriteString("<s>")
-		_ = xml.EscapeText(&b, []byte(s))
+		escapeSSML(&b, s)
 		b.WriteString("</s>")
 		if size+b.Len() > maxSSMLBytes {
 			break
@@ -665,6 +674,28 @@ func (sp *speech) ssml() string {
 		parts = append(parts, b.String())
 	}
 	return "<speak>" + strings.Join(parts, "") + "</speak>"
+}
+
+// escapeSSML writes s as XML character data: & < > escaped (quotes need
+// no escaping outside attributes) and characters XML forbids (control
+// characters, U+FFFE, U+FFFF, invalid UTF-8) dropped.
+func escapeSSML(b *strings.Builder, s string) {
+	for i, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == utf8.RuneError:
+			if strings.HasPrefix(s[i:], "\uFFFD") { // a real U+FFFD, not a bad byte
+				b.WriteRune(r)
+			}
+		case r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r < 0xFFFE && (r < 0xD800 || r >= 0xE000)) || r >= 0x10000:
+			b.WriteRune(r)
+		}
+	}
 }
 
 // title is an occurrence's summary fit for speech: whitespace collapsed,
@@ -774,6 +805,12 @@ func whenPhrase(t, now time.Time, loc *time.Location) string {
 		return "on " + t.In(loc).Format("Monday") + " " + at
 	}
 	return "on " + t.In(loc).Format("Monday, January 2") + " " + at
+}
+
+// untilWhen is whenPhrase for "until …": "10:00 am", "tomorrow at
+// 10:00 am", "Monday at 10:00 am".
+func untilWhen(t, now time.Time, loc *time.Location) string {
+	return strings.TrimPrefix(strings.TrimPrefix(whenPhrase(t, now, loc), "at "), "on ")
 }
 
 func wherePhrase(o *calendar.Occurrence) string {

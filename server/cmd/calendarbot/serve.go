@@ -85,12 +85,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if cfg.Caching {
 		c = respCache
 	}
+	var (
+		refresh func(ctx context.Context) error
+		mgr     *feed.Manager
+	)
+	if len(sources) > 0 {
+		fetcher := feed.NewFetcher(feed.Options{Pooling: cfg.Pooling, MaxBytes: cfg.MaxFeedBytes, Timeout: cfg.FetchTimeout, Now: clock})
+		defer fetcher.Close()
+		mgr = feed.NewManager(fetcher, sources, cfg.Refresh, ref.Sink, feed.ManagerOptions{Coalescing: cfg.Coalescing})
+		refresh = func(rctx context.Context) error {
+			// Bounded: a client going away does not cancel the cycle for
+			// others joined to it, and a hung feed cannot hold the request.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(rctx), cfg.FetchTimeout+5*time.Second)
+			defer cancel()
+			mgr.Refresh(rctx)
+			return nil
+		}
+	}
 	handler := service.NewHTTPHandler(service.MakeEndpoints(svc), service.HTTPOptions{
 		Store: store, Cache: c, Clock: clock, Location: cfg.Location,
 		AdminToken: cfg.AdminToken, AlexaToken: cfg.AlexaToken, Logger: log,
 		Page:    pageHandler(svc, cfg.Location),
 		Static:  web.Static(),
 		Metrics: func(w io.Writer) { metrics.WritePrometheus(w, true) },
+		Refresh: refresh,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -119,10 +137,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		}
 		ref.SetCalendar(sampleFeed, cal)
 	}
-	if len(sources) > 0 {
-		fetcher := feed.NewFetcher(feed.Options{Pooling: cfg.Pooling, MaxBytes: cfg.MaxFeedBytes, Timeout: cfg.FetchTimeout, Now: clock})
-		defer fetcher.Close()
-		mgr := feed.NewManager(fetcher, sources, cfg.Refresh, ref.Sink, feed.ManagerOptions{Coalescing: cfg.Coalescing})
+	if mgr != nil {
 		go mgr.Run(ctx)
 	}
 	// The window moves with time even when no feed changes.
