@@ -48,7 +48,7 @@ type Config struct {
 	WindowPast   time.Duration  // expansion window before now, 0..MaxWindow
 	WindowFuture time.Duration  // expansion window after now, (0..MaxWindow]
 	CacheBytes   int64          // response cache budget, > 0
-	Pooling      bool           // kill switch: buffer/object pooling
+	Pooling      bool           // kill switch: feed connection pooling (shared keep-alive transport)
 	Caching      bool           // kill switch: response cache
 	Coalescing   bool           // kill switch: request coalescing
 	AdminToken   string         // secret: required for state-changing requests not from loopback

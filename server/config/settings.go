@@ -69,7 +69,7 @@ var settings = []*setting{
 		usage: "byte budget of the response cache", check: positiveSize,
 		set: func(c *Config, v any) { c.CacheBytes = v.(int64) }},
 	{key: "performance.pooling", env: "CALENDARBOT_POOLING", flag: "no-pooling", kind: kindBool, def: "true",
-		usage: "turn buffer pooling off (kill switch)",
+		usage: "turn feed connection pooling off (kill switch)",
 		set:   func(c *Config, v any) { c.Pooling = v.(bool) }},
 	{key: "performance.caching", env: "CALENDARBOT_CACHING", flag: "no-caching", kind: kindBool, def: "true",
 		usage: "turn the response cache off (kill switch)",
