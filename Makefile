@@ -14,7 +14,7 @@ FUZZTIME ?= 2m
 FUZZSMOKE ?= 8s
 DEMO_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build demo test vet fmt-check unit fuzz fuzz-smoke bench corpus clean
+.PHONY: all build demo test deps vet fmt-check unit fuzz fuzz-smoke bench corpus clean
 
 all: build
 
@@ -24,7 +24,13 @@ build:
 demo:
 	$(GO) run ./server/cmd/calendarbot demo --listen $(DEMO_LISTEN) $(DEMOFLAGS)
 
-test: fmt-check vet unit fuzz-smoke
+test: deps fmt-check vet unit fuzz-smoke
+
+# Tools the tests need beyond Go (Chromium for the kiosk page test). Under
+# CI=true they are installed; locally missing ones are reported and the
+# tests that need them skip with a loud message.
+deps:
+	@if [ "$$CI" = true ]; then ci/deps.sh; else ci/deps.sh || echo "deps: missing tools; the tests that need them will SKIP (run ci/deps.sh --install)"; fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

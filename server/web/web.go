@@ -458,6 +458,13 @@ func banners(d PageData, c clock) []banner {
 	}
 	feedSaid := false
 	for _, f := range d.Feeds {
+		if f.Error != "" && f.LastSuccess.IsZero() {
+			// Never loaded: there is no saved data to speak of, and the
+			// empty agenda below must not read as a free day.
+			feedSaid = true
+			out = append(out, banner{Text: "Calendar '" + f.Name + "' could not be loaded", Detail: f.Error})
+			continue
+		}
 		if !f.Stale {
 			continue
 		}

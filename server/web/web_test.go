@@ -130,7 +130,7 @@ func states() []state {
 			want: []string{"&lt;img src=x onerror=alert(1)&gt;", "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
 				"Tom &amp; Jerry&#39;s &#34;room&#34;", "Work 🎉", "פגישת צוות — اجتماع الفريق",
 				"R&amp;D &#34;sync&#34; 🚀 &amp; more", `<meta name="theme-color" content="#000000">`,
-				"Calendar &#39;&lt;img src=x onerror=alert(2)&gt;&#39; could not be refreshed — showing saved data",
+				"Calendar &#39;&lt;img src=x onerror=alert(2)&gt;&#39; could not be loaded",
 				`"color":"#abcdef"`},
 			not: []string{"<img", "<svg", "<b>", "alert(4)", "javascript:", "#12345G", "red;background"}},
 		{name: "eink", data: eink,

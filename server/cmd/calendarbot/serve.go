@@ -92,7 +92,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	if len(sources) > 0 {
 		fetcher := feed.NewFetcher(feed.Options{Pooling: cfg.Pooling, MaxBytes: cfg.MaxFeedBytes, Timeout: cfg.FetchTimeout, Now: clock})
 		defer fetcher.Close()
-		mgr = feed.NewManager(fetcher, sources, cfg.Refresh, ref.Sink, feed.ManagerOptions{Coalescing: cfg.Coalescing})
+		mgr = feed.NewManager(fetcher, sources, cfg.Refresh, ref.Sink, feed.ManagerOptions{Coalescing: cfg.Coalescing, Now: clock})
 		refresh = func(rctx context.Context) error {
 			// Bounded: a client going away does not cancel the cycle for
 			// others joined to it, and a hung feed cannot hold the request.
