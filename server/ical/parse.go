@@ -87,6 +87,10 @@ func (p Problem) String() string { return fmt.Sprintf("line %d: %s", p.Line, p.M
 type Problems struct {
 	List    []Problem
 	Dropped int
+	// Truncated is set when the input ended inside a component (no END
+	// line for it): the usual sign of a download cut short. The reader
+	// still returns what it read; a server may prefer its last good copy.
+	Truncated bool
 }
 
 // Add records a problem.
@@ -180,6 +184,7 @@ func Parse(data []byte, probs *Problems) ([]*Component, error) {
 	}
 	for i := len(stack) - 1; i >= 0; i-- {
 		probs.Add(stack[i].Line, "%s (line %d) has no END: closed at end of file", stack[i].Name, stack[i].Line)
+		probs.Truncated = true
 	}
 	if len(cals) == 0 {
 		return nil, ErrNoCalendar

@@ -36,13 +36,16 @@ type Refresher struct {
 	store *Store
 	names []string
 
-	mu      sync.Mutex
-	cals    map[string]*calendar.Calendar
-	errs    map[string]string // parse errors, by feed
-	states  map[string]feed.State
-	version uint64
-	cycles  int
-	updated time.Time
+	mu     sync.Mutex
+	cals   map[string]*calendar.Calendar
+	errs   map[string]string // parse errors, by feed
+	states map[string]feed.State
+	// rawSuccess is the manager's (real-time) LastSuccess per feed, to
+	// notice a new success when mapping it onto the service clock.
+	rawSuccess map[string]time.Time
+	version    uint64
+	cycles     int
+	updated    time.Time
 }
 
 // NewRefresher publishes into store for the named feeds, in config order.
@@ -66,7 +69,8 @@ func NewRefresher(store *Store, names []string, o RefresherOptions) *Refresher {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Refresher{o: o, store: store, names: names,
-		cals: map[string]*calendar.Calendar{}, errs: map[string]string{}, states: map[string]feed.State{}}
+		cals: map[string]*calendar.Calendar{}, errs: map[string]string{}, states: map[string]feed.State{},
+		rawSuccess: map[string]time.Time{}}
 }
 
 var (
@@ -91,6 +95,12 @@ func (r *Refresher) Sink(ctx context.Context, states []feed.State) {
 				// keep the last good one and say why.
 				r.errs[st.Name] = "not an iCalendar feed: " + err.Error()
 				r.o.Logger.WarnContext(ctx, "feed unusable, keeping last good data", "feed", st.Name, "err", err)
+			} else if cal.Problems.Truncated && r.cals[st.Name] != nil {
+				// A body that ends inside its calendar was cut off on the way
+				// (a proxy, a dropped chunked transfer): serving it would drop
+				// every event after the cut. Keep the last good copy.
+				r.errs[st.Name] = "feed ends before END:VCALENDAR (cut off in transfer?): keeping the last good data"
+				r.o.Logger.WarnContext(ctx, "feed truncated, keeping last good data", "feed", st.Name)
 			} else {
 				r.cals[st.Name] = cal
 				delete(r.errs, st.Name)
@@ -101,6 +111,18 @@ func (r *Refresher) Sink(ctx context.Context, states []feed.State) {
 			}
 		}
 		st.Body = nil // the parsed calendar is what we keep
+		// Feed times are reported on the service's clock (which tests and
+		// demos freeze), while the manager schedules on real time.
+		raw := st.LastSuccess
+		switch {
+		case raw.IsZero():
+		case raw.Equal(r.rawSuccess[st.Name]):
+			st.LastSuccess = r.states[st.Name].LastSuccess
+		default:
+			st.LastSuccess = r.o.Clock()
+		}
+		r.rawSuccess[st.Name] = raw
+		st.LastAttempt = r.o.Clock()
 		r.states[st.Name] = st
 	}
 	r.cycles++

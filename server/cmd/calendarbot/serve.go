@@ -90,9 +90,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		mgr     *feed.Manager
 	)
 	if len(sources) > 0 {
-		fetcher := feed.NewFetcher(feed.Options{Pooling: cfg.Pooling, MaxBytes: cfg.MaxFeedBytes, Timeout: cfg.FetchTimeout, Now: clock})
+		// The fetcher and manager schedule on real time even when the clock is
+		// frozen (backoff must expire); the refresher reports feed times on
+		// the service clock.
+		fetcher := feed.NewFetcher(feed.Options{Pooling: cfg.Pooling, MaxBytes: cfg.MaxFeedBytes, Timeout: cfg.FetchTimeout})
 		defer fetcher.Close()
-		mgr = feed.NewManager(fetcher, sources, cfg.Refresh, ref.Sink, feed.ManagerOptions{Coalescing: cfg.Coalescing, Now: clock})
+		mgr = feed.NewManager(fetcher, sources, cfg.Refresh, ref.Sink, feed.ManagerOptions{Coalescing: cfg.Coalescing})
 		refresh = func(rctx context.Context) error {
 			// Bounded: a client going away does not cancel the cycle for
 			// others joined to it, and a hung feed cannot hold the request.
