@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -256,14 +255,6 @@ func (s *trStack) remote(t *testing.T, method, path, body string, hdr ...string)
 	rec := httptest.NewRecorder()
 	s.h.ServeHTTP(rec, req)
 	return trResp{rec.Code, rec.Result().Header, rec.Body.Bytes()}
-}
-
-// trBug skips a test that demonstrates a known bug; RUN_BUG_TESTS=1 runs it.
-func trBug(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("RUN_BUG_TESTS") == "" {
-		t.Skip(why)
-	}
 }
 
 func trNext(t *testing.T, m map[string]any) (id, subject, start string) {
