@@ -124,23 +124,23 @@ func TestNeverMatching(t *testing.T) {
 	} {
 		t.Run(s, func(t *testing.T) {
 			r := mustParse(t, s)
-			start := time.Now()
 			it := r.Iter(wall("20250601T060000"), time.Time{}, Limits{})
 			n := 0
 			for _, ok := it.Next(); ok && n < 2_000_000; _, ok = it.Next() {
 				n++
 			}
-			el := time.Since(start)
 			if s != "FREQ=SECONDLY" && n != 0 {
 				t.Errorf("produced %d instances", n)
 			}
 			if s == "FREQ=SECONDLY" && !errors.Is(it.Err(), ErrStepLimit) {
 				t.Errorf("unbounded SECONDLY: err %v after %d", it.Err(), n)
 			}
-			if el > 2*time.Second {
-				t.Errorf("took %v", el)
+			// Bounded in work, not wall time (a loaded CI machine is slow):
+			// a never-matching rule ends within the step limit.
+			if it.steps > DefaultMaxSteps+1 {
+				t.Errorf("took %d steps, limit %d", it.steps, DefaultMaxSteps)
 			}
-			t.Logf("%v, err=%v, steps=%d", el, it.Err(), it.steps)
+			t.Logf("err=%v, steps=%d", it.Err(), it.steps)
 		})
 	}
 }
