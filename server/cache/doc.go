@@ -22,7 +22,7 @@
 //
 //	EntryOverhead + len(key) + cap(Body) + header sizes
 //
-// where EntryOverhead (200 bytes) is the measured cost of the *Entry, its
+// where EntryOverhead (320 bytes) is the measured cost of the *Entry, its
 // ETag and otter's node and hash-table slot on a 64-bit platform (see
 // EntryOverhead and TestEntryOverheadMeasured). An entry that alone weighs
 // more than the budget is not stored. Eviction is otter's W-TinyLFU, which

@@ -21,13 +21,26 @@ type Entry struct {
 	// ...). Nil for most entries; its keys and values count towards the
 	// entry's weight.
 	Header http.Header
+
+	// The header values as ready-made slices, built once by NewEntry so
+	// that a hit allocates nothing (net/http never modifies them).
+	etagV, typeV, lengthV []string
 }
 
 // NewEntry returns an Entry for body with a strong ETag computed by ETagOf.
 // body is retained, not copied: pass a right-sized slice (the cache weighs
 // cap(body), so a 64 KiB bytes.Buffer holding 10 KiB costs 64 KiB).
 func NewEntry(body []byte, contentType string) *Entry {
-	return &Entry{Body: body, ContentType: contentType, ETag: ETagOf(body)}
+	e := &Entry{Body: body, ContentType: contentType, ETag: ETagOf(body)}
+	e.etagV, e.typeV, e.lengthV = []string{e.ETag}, []string{contentType}, []string{strconv.Itoa(len(body))}
+	return e
+}
+
+func (e *Entry) values() (etag, ctype, length []string) {
+	if e.lengthV != nil {
+		return e.etagV, e.typeV, e.lengthV
+	}
+	return []string{e.ETag}, []string{e.ContentType}, []string{strconv.Itoa(len(e.Body))}
 }
 
 var crcTable = crc64.MakeTable(crc64.ECMA)
@@ -61,8 +74,9 @@ func (e *Entry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range e.Header {
 		h[k] = v
 	}
+	etag, ctype, length := e.values()
 	if e.ETag != "" {
-		h["Etag"] = []string{e.ETag}
+		h["Etag"] = etag
 		if inm := r.Header.Get("If-None-Match"); inm != "" &&
 			(r.Method == http.MethodGet || r.Method == http.MethodHead) &&
 			etagListMatches(inm, e.ETag) {
@@ -71,9 +85,9 @@ func (e *Entry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if e.ContentType != "" {
-		h["Content-Type"] = []string{e.ContentType}
+		h["Content-Type"] = ctype
 	}
-	h["Content-Length"] = []string{strconv.Itoa(len(e.Body))}
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(e.Body)

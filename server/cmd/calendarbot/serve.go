@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ import (
 	"github.com/calendarbot/calendarbot/server/service"
 	"github.com/calendarbot/calendarbot/server/web"
 )
+
+// defaultGCPercent is GOGC when the environment does not set it.
+const defaultGCPercent = 50
 
 // sampleFeed is the name the built-in sample calendar is shown under.
 const sampleFeed = "Sample"
@@ -48,6 +52,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if limit, set := cache.ApplyDefaultMemoryLimit(); set {
 		log.Info("memory limit set", "gomemlimit_bytes", limit)
+	}
+	if os.Getenv("GOGC") == "" {
+		// The live heap is a few MiB, so the runtime's default lets it
+		// double before collecting: under load that is most of the
+		// server's own memory. Collecting at +50 % keeps the resident set
+		// within budget for ~2 % more CPU (docs/PERFORMANCE.md).
+		debug.SetGCPercent(defaultGCPercent)
 	}
 	clock := time.Now
 	if !cfg.Now.IsZero() {
