@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/calendarbot/calendarbot/server/tz"
 )
 
 // AppendJSONL renders occurrences in the reference expanders' output
@@ -92,34 +94,9 @@ func appendTime(b []byte, t time.Time, date bool) []byte {
 	if date {
 		b = t.AppendFormat(b, "2006-01-02")
 	} else {
-		b = AppendRFC3339(b, t)
+		b = tz.AppendRFC3339Offset(b, t)
 	}
 	return append(b, '"')
-}
-
-// AppendRFC3339 formats t with its own UTC offset, seconds always and never
-// "Z" ("2025-03-09T09:00:00-04:00", "+00:00" for UTC), as Python's
-// isoformat does; offsets with seconds (old local mean time) keep them.
-func AppendRFC3339(b []byte, t time.Time) []byte {
-	b = t.AppendFormat(b, "2006-01-02T15:04:05")
-	_, off := t.Zone()
-	sign := byte('+')
-	if off < 0 {
-		sign, off = '-', -off
-	}
-	b = append(b, sign)
-	b = append2(b, off/3600)
-	b = append(b, ':')
-	b = append2(b, off%3600/60)
-	if s := off % 60; s != 0 {
-		b = append(b, ':')
-		b = append2(b, s)
-	}
-	return b
-}
-
-func append2(b []byte, n int) []byte {
-	return append(b, byte('0'+n/10), byte('0'+n%10))
 }
 
 // AppendJSONString appends s as a JSON string the way Python's json.dumps
