@@ -232,15 +232,23 @@ func TestOversizedEntryNotCached(t *testing.T) {
 	}
 }
 
-// waitInDo waits until n goroutines are inside singleflight.Group.Do (the
-// leader running compute and the rest waiting for it).
-func waitInDo(t *testing.T, n int) {
+// waitInDo waits until n goroutines started by the function fn are inside
+// singleflight.Group.Do (the leader running compute and the rest waiting).
+func waitInDo(t *testing.T, n int, fn string) {
 	t.Helper()
 	buf := make([]byte, 1<<20)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		m := runtime.Stack(buf, true)
-		if strings.Count(string(buf[:m]), "singleflight.(*Group).Do(") >= n {
+		// Count only this test's callers: other tests of the package may
+		// have goroutines in singleflight too.
+		in := 0
+		for _, g := range strings.Split(string(buf[:m]), "\n\n") {
+			if strings.Contains(g, "singleflight.(*Group).Do(") && strings.Contains(g, "."+fn+".") {
+				in++
+			}
+		}
+		if in >= n {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -273,7 +281,7 @@ func testCoalescing(t *testing.T, enabled bool) {
 			results[i] = e
 		})
 	}
-	waitInDo(t, callers)
+	waitInDo(t, callers, "testCoalescing")
 	close(release)
 	wg.Wait()
 	if n := computes.Load(); n != 1 {
@@ -328,7 +336,7 @@ func TestErrorsNotCached(t *testing.T) {
 			}
 		})
 	}
-	waitInDo(t, 10)
+	waitInDo(t, 10, "TestErrorsNotCached")
 	close(release)
 	wg.Wait()
 	if failed.Load() != 10 {
