@@ -14,7 +14,7 @@ FUZZTIME ?= 2m
 FUZZSMOKE ?= 8s
 DEMO_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build demo test deps vet fmt-check unit fuzz fuzz-smoke bench corpus clean
+.PHONY: all build demo test deps image qemu-test vet fmt-check unit fuzz fuzz-smoke bench corpus clean
 
 all: build
 
@@ -40,13 +40,22 @@ vet:
 	$(GO) vet ./...
 
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
 
 fuzz:
 	ci/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
+
+# The appliance: SD card image for the Pi Zero 2 W and the QEMU variant, in out/.
+image:
+	$(GO) run ./image/cmd/mkimage --board zero2w --out out $(MKIMAGEFLAGS)
+	$(GO) run ./image/cmd/mkimage --board qemu --out out $(MKIMAGEFLAGS)
+
+# Just the QEMU boot tests (they also run in `make test`).
+qemu-test: deps
+	$(GO) test -count=1 -v -timeout 30m ./ci/qemu/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./server/...
@@ -56,4 +65,4 @@ corpus:
 	$(GO) test -count=1 -run 'TestCorpus' -v ./server/calendar/ | grep -E '^(=== RUN|--- |ok|FAIL|\s+corpus)' || true
 
 clean:
-	rm -rf $(BIN) dist
+	rm -rf $(BIN) dist out

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the project's tests need on a Debian machine:
 # Chromium for the kiosk page test (ci/browser) and DejaVu fonts so its
-# screenshots look the same everywhere.
+# screenshots look the same everywhere; QEMU (aarch64), mtools, dosfstools,
+# cpio and kmod (depmod) for the appliance image and its boot tests (ci/qemu).
 #
 #   ci/deps.sh            report what is missing (exit 1 if anything is)
 #   ci/deps.sh --install  install what is missing (also the default when CI=true)
@@ -12,7 +13,7 @@
 # prints the command to run and exits non-zero.
 set -euo pipefail
 
-packages=(chromium fonts-dejavu-core)
+packages=(chromium fonts-dejavu-core qemu-system-arm mtools dosfstools cpio kmod)
 
 install=false
 case "${1:-}" in

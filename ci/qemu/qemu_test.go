@@ -1,0 +1,209 @@
+// Package qemu boots the real appliance in QEMU: -M virt with the Debian
+// arm64 kernel and our initramfs, fetching a feed served by the test on the
+// host's loopback; and -M raspi3b with the Zero 2 W device tree and the SD
+// card image. Without QEMU or the boot packages the tests skip loudly, and
+// under CI=true they fail: CI must never pass without booting.
+package qemu
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/calendarbot/calendarbot/image/build"
+)
+
+// need skips (locally) or fails (CI=true) when a prerequisite is missing.
+func need(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := fmt.Sprintf("CANNOT RUN QEMU BOOT TEST: %s: %v (install with: apt-get install qemu-system-arm mtools dosfstools; the Debian boot packages are fetched by image/bootfiles)", what, err)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	fmt.Fprintln(os.Stderr, "\n!!! SKIPPING: "+msg+"\n")
+	t.Skip(msg)
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Clean(filepath.Join(wd, "..", ".."))
+}
+
+// builds caches one build per board for the whole test binary.
+var (
+	buildMu sync.Mutex
+	builds  = map[string]*build.Output{}
+)
+
+func buildBoard(t *testing.T, board string) *build.Output {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if o, ok := builds[board]; ok {
+		return o
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	out := filepath.Join(os.TempDir(), "calendarbot-qemu-test", board)
+	start := time.Now()
+	o, err := build.Build(ctx, build.Options{Board: board, OutDir: out, RepoRoot: repoRoot(t), Log: testWriter{t}})
+	need(t, "building the "+board+" image", err)
+	t.Logf("built %s in %s: initramfs %d bytes gzip, %d unpacked", board, time.Since(start).Round(time.Second), o.Initrd.Compressed, o.Initrd.Uncompressed)
+	builds[board] = o
+	return o
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// freePort returns a port on 127.0.0.1 that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startQEMU runs QEMU in its own process group and kills it (by PID) when
+// the test ends, whatever happens.
+func startQEMU(t *testing.T, args []string, console io.Writer) *exec.Cmd {
+	t.Helper()
+	bin, err := exec.LookPath("qemu-system-aarch64")
+	need(t, "qemu-system-aarch64", err)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = console, console
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	})
+	return cmd
+}
+
+// syncBuffer collects the serial console for assertions and logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const feedICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CalendarBot//QEMU test//EN\r\n" +
+	"BEGIN:VEVENT\r\nUID:qemu-standup@test\r\nDTSTART;TZID=Europe/Berlin:20260112T093000\r\n" +
+	"DTEND;TZID=Europe/Berlin:20260112T094500\r\nRRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR\r\n" +
+	"SUMMARY:Stand-up in the emulator\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+
+// TestVirtBoot boots the initramfs on -M virt and checks the server fetched
+// a feed from the host and answers /api/whats-next correctly for a frozen
+// clock. It also records the boot time: QEMU start to the first correct
+// answer.
+func TestVirtBoot(t *testing.T) {
+	o := buildBoard(t, build.BoardQEMU)
+	fetched := make(chan struct{}, 16)
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/calendar")
+		_, _ = io.WriteString(w, feedICS)
+		select {
+		case fetched <- struct{}{}:
+		default:
+		}
+	}))
+	defer feed.Close()
+	feedPort := feed.Listener.Addr().(*net.TCPAddr).Port
+	hostPort := freePort(t)
+	// Guest 10.0.2.2 is the host's loopback in QEMU's user-mode network.
+	args := fmt.Sprintf(`--feed Work=http://10.0.2.2:%d/work.ics --now 2026-01-15T08:20:00Z --tz Europe/Berlin`, feedPort)
+	// No SD card on virt: the config comes from the initramfs, and QEMU's
+	// real-time clock makes the time plausible, so nothing waits.
+	cmdline := `console=ttyAMA0 panic=-1 calendarbot.port=8080 calendarbot.config=/etc/calendarbot/calendarbot.toml calendarbot.clockwait=0 calendarbot.args="` + args + `"`
+	console := &syncBuffer{}
+	start := time.Now()
+	startQEMU(t, []string{
+		"-M", "virt", "-cpu", "cortex-a53", "-m", "512", "-smp", "4",
+		"-kernel", o.Kernel, "-initrd", o.Initramfs, "-append", cmdline,
+		"-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+		"-netdev", fmt.Sprintf("user,id=n,hostfwd=tcp:127.0.0.1:%d-:8080", hostPort),
+		"-device", "virtio-net-pci,netdev=n,romfile=",
+	}, console)
+	defer func() {
+		if t.Failed() {
+			t.Logf("serial console:\n%s", console.String())
+		}
+	}()
+	client := &http.Client{Timeout: 2 * time.Second}
+	url := fmt.Sprintf("http://127.0.0.1:%d/api/whats-next", hostPort)
+	deadline := time.Now().Add(90 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = string(body)
+			var wn struct {
+				Meeting *struct {
+					MeetingID string `json:"meeting_id"`
+					Subject   string `json:"subject"`
+					StartISO  string `json:"start_iso"`
+				} `json:"meeting"`
+			}
+			if resp.StatusCode == 200 && json.Unmarshal(body, &wn) == nil && wn.Meeting != nil {
+				elapsed := time.Since(start)
+				// 08:20Z on Thursday 15 January is 09:20 in Berlin: the
+				// stand-up at 09:30 local (08:30Z) is next.
+				if wn.Meeting.Subject != "Stand-up in the emulator" || wn.Meeting.StartISO != "2026-01-15T08:30:00Z" ||
+					wn.Meeting.MeetingID != "qemu-standup@test_20260115T083000" {
+					t.Fatalf("wrong answer from the guest: %s", body)
+				}
+				t.Logf("QEMU start to first correct /api/whats-next: %s", elapsed.Round(10*time.Millisecond))
+				select {
+				case <-fetched:
+				default:
+					t.Error("the guest answered without fetching the feed from the host")
+				}
+				return
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("no correct /api/whats-next from the guest within 90 s; last answer %q", last)
+}
