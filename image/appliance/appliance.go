@@ -100,6 +100,10 @@ func Run(ctx context.Context, o Options) error {
 	if knobs.ClockWait >= 0 {
 		o.ClockWait = knobs.ClockWait
 	}
+	if knobs.NoWatchdog {
+		o.Watchdog = nil
+		c.logf("watchdog", "disabled on the kernel command line (calendarbot.watchdog=0)")
+	}
 	if knobs.Debug {
 		c.debug = true
 		c.logf("boot", "debug mode (calendarbot.debug=1)")

@@ -26,6 +26,10 @@ type Knobs struct {
 	// ClockWait (calendarbot.clockwait=5s, or 0) overrides how long the
 	// server start waits for NTP; negative means "not set".
 	ClockWait time.Duration
+	// NoWatchdog (calendarbot.watchdog=0) leaves /dev/watchdog alone:
+	// QEMU's raspi3b emulation resets the machine as soon as its watchdog
+	// is armed, and a developer at the serial console may want the same.
+	NoWatchdog bool
 	// Problems lists knobs that could not be used, for the boot log.
 	Problems []string
 }
@@ -84,8 +88,16 @@ func ParseCmdline(cmdline string) Knobs {
 				continue
 			}
 			k.ClockWait = d
+		case "watchdog":
+			switch val {
+			case "0", "off", "no":
+				k.NoWatchdog = true
+			case "1", "on", "yes":
+			default:
+				k.Problems = append(k.Problems, fmt.Sprintf("calendarbot.watchdog=%q: want 0 or 1 (ignored)", val))
+			}
 		default:
-			k.Problems = append(k.Problems, fmt.Sprintf("unknown kernel parameter %q (known: calendarbot.debug, .port, .args, .config, .clockwait)", key))
+			k.Problems = append(k.Problems, fmt.Sprintf("unknown kernel parameter %q (known: calendarbot.debug, .port, .args, .config, .clockwait, .watchdog)", key))
 		}
 	}
 	return k

@@ -94,6 +94,10 @@ func Build(ctx context.Context, o Options) (*Output, error) {
 	mods := bootfiles.VirtioNet
 	if o.Board == BoardZero2W {
 		mods = append(append(append([]string{}, bootfiles.PiSDCard...), bootfiles.USBEthernet...), bootfiles.Watchdog...)
+		// The SoC's hardware RNG: without it the kernel's random pool can
+		// take minutes to initialise on a board with no other entropy, and
+		// every Go program that asks crypto/rand blocks until it has.
+		mods = append(mods, "bcm2835_rng")
 	}
 	kos, err := bootfiles.ModuleClosure(tree.ModulesDir(), mods)
 	if err != nil {
