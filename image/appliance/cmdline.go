@@ -88,6 +88,10 @@ func ParseCmdline(cmdline string) Knobs {
 				continue
 			}
 			k.ClockWait = d
+		case "boot":
+			// overlays/boot/cmdline.txt names the boot partition
+			// (PARTUUID=<disk id>-01) for people reading the card; the
+			// disk id the uinit matches is the one baked into the image.
 		case "watchdog":
 			switch val {
 			case "0", "off", "no":
@@ -97,7 +101,7 @@ func ParseCmdline(cmdline string) Knobs {
 				k.Problems = append(k.Problems, fmt.Sprintf("calendarbot.watchdog=%q: want 0 or 1 (ignored)", val))
 			}
 		default:
-			k.Problems = append(k.Problems, fmt.Sprintf("unknown kernel parameter %q (known: calendarbot.debug, .port, .args, .config, .clockwait, .watchdog)", key))
+			k.Problems = append(k.Problems, fmt.Sprintf("unknown kernel parameter %q (known: calendarbot.debug, .port, .args, .config, .clockwait, .watchdog, .boot)", key))
 		}
 	}
 	return k

@@ -44,3 +44,19 @@ func TestParseCmdlineProblemsAreNotFatal(t *testing.T) {
 		t.Errorf("unknown knob not named: %q", k.Problems[1])
 	}
 }
+
+func TestCmdlineWatchdogAndBootKnobs(t *testing.T) {
+	k := ParseCmdline(`console=ttyS1,115200 calendarbot.watchdog=0 calendarbot.boot=PARTUUID=ca1eb077-01`)
+	if !k.NoWatchdog {
+		t.Error("calendarbot.watchdog=0 did not disable the watchdog")
+	}
+	if len(k.Problems) != 0 {
+		t.Errorf("problems for known knobs: %v", k.Problems)
+	}
+	if k := ParseCmdline(`calendarbot.watchdog=maybe`); k.NoWatchdog || len(k.Problems) != 1 {
+		t.Errorf("bad value: NoWatchdog=%v problems=%v", k.NoWatchdog, k.Problems)
+	}
+	if k := ParseCmdline(`calendarbot.watchdog=1`); k.NoWatchdog || len(k.Problems) != 0 {
+		t.Errorf("watchdog=1: NoWatchdog=%v problems=%v", k.NoWatchdog, k.Problems)
+	}
+}
