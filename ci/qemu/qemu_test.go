@@ -173,7 +173,9 @@ func TestVirtBoot(t *testing.T) {
 	}()
 	client := &http.Client{Timeout: 2 * time.Second}
 	url := fmt.Sprintf("http://127.0.0.1:%d/api/whats-next", hostPort)
-	deadline := time.Now().Add(90 * time.Second)
+	// Generous: on a loaded 2-core CI machine TCG emulation is slow; the
+	// boot time is measured and logged, not asserted here.
+	deadline := time.Now().Add(4 * time.Minute)
 	var last string
 	for time.Now().Before(deadline) {
 		resp, err := client.Get(url)
@@ -202,12 +204,29 @@ func TestVirtBoot(t *testing.T) {
 				default:
 					t.Error("the guest answered without fetching the feed from the host")
 				}
+				// The appliance's clock state is visible in /api/health.
+				hr, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/api/health", hostPort))
+				if err != nil {
+					t.Fatal(err)
+				}
+				hb, _ := io.ReadAll(hr.Body)
+				hr.Body.Close()
+				var h struct {
+					Clock *struct {
+						State string `json:"state"`
+					} `json:"clock"`
+				}
+				if json.Unmarshal(hb, &h) != nil || h.Clock == nil || h.Clock.State == "" {
+					t.Errorf("/api/health lacks the appliance clock state: %s", hb)
+				} else {
+					t.Logf("guest clock state: %s", h.Clock.State)
+				}
 				return
 			}
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("no correct /api/whats-next from the guest within 90 s; last answer %q", last)
+	t.Fatalf("no correct /api/whats-next from the guest within 4 min; last answer %q", last)
 }
 
 // TestRaspi3bSDCard boots -M raspi3b with the Zero 2 W device tree and the

@@ -41,6 +41,17 @@ type Config struct {
 	Colors     map[string]string
 	Later      int // how many meetings after the next one (default 3)
 	Started    time.Time
+	// ClockState, when set, reports how the system clock was set (the
+	// appliance has no RTC and writes this for the server to show).
+	ClockState func() *ClockState
+}
+
+// ClockState is the appliance's clock, as /api/health shows it.
+type ClockState struct {
+	State     string `json:"state"` // unsynced, build-time-floor or ntp
+	Plausible bool   `json:"plausible"`
+	Summary   string `json:"summary,omitempty"`
+	Updated   string `json:"updated,omitempty"`
 }
 
 type basicService struct {
@@ -235,6 +246,7 @@ type HealthResponse struct {
 	ServerStatus ServerStatus `json:"server_status"`
 	DataStatus   HealthData   `json:"data_status"`
 	Feeds        []FeedStatus `json:"feeds"`
+	Clock        *ClockState  `json:"clock,omitempty"` // appliance only
 	Healthy      bool         `json:"-"`
 }
 
@@ -271,6 +283,9 @@ func (s *basicService) Health(_ context.Context) (HealthResponse, error) {
 	if !st.Updated.IsZero() {
 		age := ds.AgeSeconds
 		h.DataStatus.LastRefreshSuccessAgeS = &age
+	}
+	if s.cfg.ClockState != nil {
+		h.Clock = s.cfg.ClockState()
 	}
 	h.Healthy = st.Initialized && !st.Updated.IsZero() && now.Sub(st.Updated) <= s.cfg.StaleAfter
 	h.Status = "ok"

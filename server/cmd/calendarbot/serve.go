@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -89,7 +90,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	respCache := cache.New(cache.Options{MaxBytes: cfg.CacheBytes, Enabled: cfg.Caching, Coalescing: cfg.Coalescing})
 	gov := cache.NewGovernor(respCache, cfg.CacheBytes, cache.GovernorOptions{})
 
-	var svc service.Service = service.New(service.Config{Location: cfg.Location, Clock: clock, Colors: colors}, store)
+	var svc service.Service = service.New(service.Config{Location: cfg.Location, Clock: clock, Colors: colors,
+		ClockState: applianceClock(clockStatePath)}, store)
 	svc = service.LoggingMiddleware(log)(svc)
 	svc = service.InstrumentingMiddleware(nil)(svc)
 	var c *cache.Cache
@@ -189,6 +191,34 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		log.Warn("shutdown", "err", err)
 	}
 	return exitOK
+}
+
+// clockStatePath is where the appliance's uinit records how it set the
+// clock (image/appliance); elsewhere the file does not exist.
+const clockStatePath = "/run/calendarbot/clock.json"
+
+var clockSynced = metrics.NewGauge(`calendarbot_clock_synced`, nil)
+
+// applianceClock reads the appliance's clock state for /api/health and
+// publishes calendarbot_clock_synced (1 after NTP, 0 otherwise; absent
+// when not on the appliance).
+func applianceClock(path string) func() *service.ClockState {
+	return func() *service.ClockState {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		var st service.ClockState
+		if json.Unmarshal(b, &st) != nil {
+			return &service.ClockState{State: "unknown", Summary: "unreadable " + path}
+		}
+		if st.State == "ntp" {
+			clockSynced.Set(1)
+		} else {
+			clockSynced.Set(0)
+		}
+		return &st
+	}
 }
 
 // displayURL turns a listen address into a URL a person can open.

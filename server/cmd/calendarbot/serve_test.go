@@ -766,3 +766,28 @@ func TestServePageEscapesHostileTitles(t *testing.T) {
 		}
 	}
 }
+
+func TestApplianceClockState(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/clock.json"
+	read := applianceClock(path)
+	if st := read(); st != nil {
+		t.Fatalf("no file: got %+v, want nil (not an appliance)", st)
+	}
+	if err := os.WriteFile(path, []byte(`{"state":"ntp","plausible":true,"summary":"ntp:0.pool.ntp.org offset +12ms","updated":"2026-01-15T08:00:00Z","offset_ms":12}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := read()
+	if st == nil || st.State != "ntp" || !st.Plausible || st.Summary != "ntp:0.pool.ntp.org offset +12ms" {
+		t.Fatalf("got %+v", st)
+	}
+	if clockSynced.Get() != 1 {
+		t.Errorf("calendarbot_clock_synced = %v, want 1", clockSynced.Get())
+	}
+	if err := os.WriteFile(path, []byte(`{"state":"build-time-floor","plausible":true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st := read(); st.State != "build-time-floor" || clockSynced.Get() != 0 {
+		t.Errorf("floor: %+v synced=%v", st, clockSynced.Get())
+	}
+}
