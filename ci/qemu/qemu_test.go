@@ -50,6 +50,15 @@ func repoRoot(t *testing.T) string {
 	return filepath.Clean(filepath.Join(wd, "..", ".."))
 }
 
+// TestMain removes the builds (a few hundred MB) when the tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, o := range builds {
+		_ = os.RemoveAll(filepath.Dir(o.Initramfs))
+	}
+	os.Exit(code)
+}
+
 // builds caches one build per board for the whole test binary.
 var (
 	buildMu sync.Mutex
@@ -65,7 +74,12 @@ func buildBoard(t *testing.T, board string) *build.Output {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	out := filepath.Join(os.TempDir(), "calendarbot-qemu-test", board)
+	// A directory of this run's own: two test runs at once must not
+	// overwrite each other's images.
+	out, err := os.MkdirTemp("", "calendarbot-qemu-"+board+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	o, err := build.Build(ctx, build.Options{Board: board, OutDir: out, RepoRoot: repoRoot(t), Log: testWriter{t}})
 	need(t, "building the "+board+" image", err)
@@ -162,7 +176,7 @@ func TestVirtBoot(t *testing.T) {
 	startQEMU(t, []string{
 		"-M", "virt", "-cpu", "cortex-a53", "-m", "512", "-smp", "4",
 		"-kernel", o.Kernel, "-initrd", o.Initramfs, "-append", cmdline,
-		"-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+		"-nographic", "-no-reboot", "-monitor", "none",
 		"-netdev", fmt.Sprintf("user,id=n,hostfwd=tcp:127.0.0.1:%d-:8080", hostPort),
 		"-device", "virtio-net-pci,netdev=n,romfile=",
 	}, console)
