@@ -145,13 +145,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	defer cancel()
 	go gov.Run(ctx)
 
-	if cfg.Sample {
+	// The sample is generated around the current time; regenerating it as
+	// time passes keeps a meeting in progress and one coming up.
+	loadSample := func() error {
 		cal, err := calendar.Parse(sample.ICS(clock(), cfg.Location), calendar.Options{Floating: cfg.Location})
 		if err != nil {
+			return err
+		}
+		ref.SetCalendar(sampleFeed, cal)
+		return nil
+	}
+	if cfg.Sample {
+		if err := loadSample(); err != nil {
 			fmt.Fprintf(stderr, "calendarbot: sample calendar: %v\n", err)
 			return exitFailure
 		}
-		ref.SetCalendar(sampleFeed, cal)
 	}
 	if mgr != nil {
 		go mgr.Run(ctx)
@@ -165,6 +173,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				if cfg.Sample && clock().Minute()%15 == 0 {
+					_ = loadSample() // it parsed at start-up; it cannot fail later
+				}
 				ref.Rebuild()
 			}
 		}
