@@ -14,7 +14,7 @@ FUZZTIME ?= 2m
 FUZZSMOKE ?= 8s
 DEMO_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all build demo test deps image qemu-test vet fmt-check unit fuzz fuzz-smoke bench corpus clean
+.PHONY: all build demo test deps image qemu-test release-check-ci vet fmt-check unit fuzz fuzz-smoke bench corpus clean release-check
 
 all: build
 
@@ -24,7 +24,12 @@ build:
 demo:
 	$(GO) run ./server/cmd/calendarbot demo --listen $(DEMO_LISTEN) $(DEMOFLAGS)
 
-test: deps fmt-check vet unit fuzz-smoke
+test: deps fmt-check vet unit fuzz-smoke release-check-ci
+
+# The release build and its smoke test (goreleaser, fetched at a pinned
+# version) run in `make test` under CI=true; locally use `make release-check`.
+release-check-ci:
+	@if [ "$$CI" = true ]; then ci/release-check.sh; else echo "release-check: skipped (CI is not true; run make release-check)"; fi
 
 # Tools the tests need beyond Go (Chromium for the kiosk page test). Under
 # CI=true they are installed; locally missing ones are reported and the
@@ -63,6 +68,11 @@ bench:
 # The shared regression corpus (outside this repository) against our expander.
 corpus:
 	$(GO) test -count=1 -run 'TestCorpus' -v ./server/calendar/ | grep -E '^(=== RUN|--- |ok|FAIL|\s+corpus)' || true
+
+# Release binaries with the pinned goreleaser (.goreleaser.yaml): check, snapshot
+# build into dist/, smoke tests, systemd unit verification (packaging/).
+release-check:
+	ci/release-check.sh
 
 clean:
 	rm -rf $(BIN) dist out
