@@ -119,10 +119,19 @@ func group(events []*vevent) []*series {
 }
 
 func sameRID(a, b *vevent) bool {
-	if a.rid.date || b.rid.date {
-		return a.rid.wall.Equal(b.rid.wall)
+	return sameInstance(a.rid, b.rid, false)
+}
+
+// sameInstance reports whether two recurrence points (RECURRENCE-ID,
+// EXDATE, an instance's original start) name the same instance: by
+// calendar date when either is a DATE or the series is all-day (byDate),
+// otherwise as instants. It is the one rule overrides, EXDATEs and
+// duplicate overrides are matched by.
+func sameInstance(a, b stamp, byDate bool) bool {
+	if byDate || a.date || b.date {
+		return sameDate(a.wall, b.wall)
 	}
-	return a.rid.instant().Equal(b.rid.instant())
+	return a.instant().Equal(b.instant())
 }
 
 // finish derives what expansion needs once all events are grouped.
@@ -319,13 +328,7 @@ func ridInstant(rid stamp, allDaySeries bool) time.Time {
 // excluded reports whether an EXDATE removes the instance originally at rid.
 func (m *vevent) excluded(rid stamp, allDay bool) bool {
 	for _, ex := range m.exdates {
-		if allDay || ex.date || rid.date {
-			if sameDate(ex.wall, rid.wall) {
-				return true
-			}
-			continue
-		}
-		if ex.instant().Equal(rid.instant()) {
+		if sameInstance(ex, rid, allDay) {
 			return true
 		}
 	}
@@ -449,11 +452,7 @@ func (x *expander) instances(s *series) {
 // overridden reports whether an override replaces the instance at rid.
 func (s *series) overridden(rid stamp) bool {
 	for _, o := range s.overrides {
-		if s.allDay || o.rid.date {
-			if sameDate(o.rid.wall, rid.wall) {
-				return true
-			}
-		} else if o.rid.instant().Equal(rid.instant()) {
+		if sameInstance(o.rid, rid, s.allDay) {
 			return true
 		}
 	}

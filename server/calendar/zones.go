@@ -102,7 +102,6 @@ func buildZone(tzid string, def *ical.Component) (*time.Location, error) {
 		trans     []tz.Transition
 		first     onset
 		haveFirst bool
-		firstName string
 	)
 	stop := time.Date(zoneLastYear, 12, 31, 23, 59, 59, 0, time.UTC)
 	start := time.Date(zoneFirstYear, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -159,7 +158,7 @@ func buildZone(tzid string, def *ical.Component) (*time.Location, error) {
 			at := wall.Add(-time.Duration(from) * time.Second)
 			trans = append(trans, tz.Transition{At: at, Offset: to, Name: name, DST: dst})
 			if !haveFirst || at.Before(first.at) {
-				first, haveFirst, firstName = onset{at: at, from: from}, true, name
+				first, haveFirst = onset{at: at, from: from}, true
 			}
 		}
 		addOnset(dtstart.Wall)
@@ -183,7 +182,6 @@ func buildZone(tzid string, def *ical.Component) (*time.Location, error) {
 		return nil, errNoObservance
 	}
 	sort.Slice(trans, func(i, j int) bool { return trans[i].At.Before(trans[j].At) })
-	_ = firstName
 	return tz.FromTransitions(tzid, first.from, "", trans)
 }
 

@@ -1,7 +1,6 @@
 package ical
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -284,6 +283,3 @@ func SplitList(v string) []string {
 	}
 	return out
 }
-
-// ErrEmpty is returned for a property whose value is empty.
-var ErrEmpty = errors.New("empty value")

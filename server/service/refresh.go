@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"runtime/debug"
 	"sync"
@@ -215,6 +214,3 @@ func (r *Refresher) publishLocked() {
 		r.o.OnPublish(st)
 	}
 }
-
-// ErrNoFeeds is returned when a server is started with nothing to show.
-var ErrNoFeeds = errors.New("no feeds configured")

@@ -217,8 +217,9 @@ type EventsResponse struct {
 	Data   DataStatus `json:"data"`
 }
 
-// maxEventsSpan bounds /api/events to the snapshot's window anyway; a
-// larger request is clipped, not an error.
+// Events answers from the published snapshot, so a window reaching beyond
+// the expanded one (now - past .. now + future) lists only what it holds;
+// the transport bounds the span (maxEventsSpan).
 func (s *basicService) Events(_ context.Context, req EventsRequest) (EventsResponse, error) {
 	now, loc := s.cfg.Clock(), s.loc(req.Loc)
 	if !req.From.Before(req.To) {
