@@ -102,7 +102,8 @@ func (s *basicService) loc(l *time.Location) *time.Location {
 func (s *basicService) WhatsNext(_ context.Context, req WhatsNextRequest) (WhatsNextResponse, error) {
 	now, loc := s.now(req.Now), s.loc(req.Loc)
 	st := s.store.Load()
-	sel := calendar.Select(st.Snap.Occurrences, now, s.store.Skipped(now), s.cfg.Later)
+	skipped := s.store.Skipped(now)
+	sel := calendar.Select(st.Snap.Occurrences, now, skipped, s.cfg.Later)
 	resp := WhatsNextResponse{
 		Later:  make([]Meeting, 0, len(sel.Later)),
 		Status: statusFor(sel.Current, sel.Next, now),
@@ -122,7 +123,22 @@ func (s *basicService) WhatsNext(_ context.Context, req WhatsNextRequest) (Whats
 	for i := range sel.Later {
 		resp.Later = append(resp.Later, s.meeting(&sel.Later[i], now, loc))
 	}
+	resp.AllDayToday = s.allDayToday(st.Snap.Occurrences, now, loc, skipped)
 	return resp, nil
+}
+
+// allDayToday lists today's all-day events (holidays, out-of-office,
+// birthdays): Select never makes one "in progress", yet a screen should
+// still say the day is a holiday. Skipped ones are left out.
+func (s *basicService) allDayToday(occ []calendar.Occurrence, now time.Time, loc *time.Location, skipped func(string) bool) []Meeting {
+	out := []Meeting{} // [] in JSON, not null
+	for _, o := range calendar.Day(occ, now, loc) {
+		if !o.AllDay || (skipped != nil && skipped(o.ID())) {
+			continue
+		}
+		out = append(out, s.meeting(&o, now, loc))
+	}
+	return out
 }
 
 // statusFor keeps upstream's messages and thresholds, and says so when a

@@ -65,11 +65,14 @@ type DataStatus struct {
 
 // WhatsNextResponse is GET /api/whats-next.
 type WhatsNextResponse struct {
-	Meeting *Meeting   `json:"meeting"` // the next meeting to start (upstream's field)
-	Current *Meeting   `json:"current"` // the meeting in progress, if any
-	Later   []Meeting  `json:"later"`   // a few after Meeting
-	Status  Status     `json:"status"`
-	NowISO  string     `json:"now_iso"`
-	TZ      string     `json:"tz"`
-	Data    DataStatus `json:"data"`
+	Meeting *Meeting  `json:"meeting"` // the next meeting to start (upstream's field)
+	Current *Meeting  `json:"current"` // the meeting in progress, if any
+	Later   []Meeting `json:"later"`   // a few after Meeting
+	// AllDayToday lists today's all-day events in the display zone; they
+	// are never Current, and the next one may also be Meeting.
+	AllDayToday []Meeting  `json:"all_day_today"`
+	Status      Status     `json:"status"`
+	NowISO      string     `json:"now_iso"`
+	TZ          string     `json:"tz"`
+	Data        DataStatus `json:"data"`
 }
