@@ -59,11 +59,19 @@ type Config struct {
 	LogFormat    string         // text or json
 	Sample       bool           // serve the built-in sample calendar
 	ConfigFile   string         // the file that was read, as named by the user; "" if none
+	Display      Display        // the drawn screen (framebuffer)
 
 	// Appliance settings: parsed and validated, not acted on by the server.
 	WiFi    WiFi
 	Network Network
 	Clock   Clock
+}
+
+// Display configures the screen the server draws itself.
+type Display struct {
+	Framebuffer string // Linux framebuffer device; "" draws nothing
+	Rotate      int    // 0, 90, 180 or 270 degrees clockwise
+	Mode        string // color, gray or mono
 }
 
 // Feed is one calendar feed.
@@ -114,6 +122,7 @@ func Default() *Config {
 		FetchTimeout: DefaultFetchTimeout,
 		LogLevel:     DefaultLogLevel,
 		LogFormat:    DefaultLogFormat,
+		Display:      Display{Mode: "color"},
 	}
 }
 

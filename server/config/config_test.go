@@ -202,6 +202,10 @@ token = "x"
 [log]
 level = "DEBUG"
 format = "json"
+[display]
+framebuffer = "/dev/fb1"
+rotate = 90
+mode = "MONO"
 `)
 	want := &Config{
 		Listen: ":1", TZ: "Europe/Berlin", Now: time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC),
@@ -209,6 +213,7 @@ format = "json"
 		WindowPast: 0, WindowFuture: 36 * time.Hour, CacheBytes: 1024,
 		FetchTimeout: time.Second, MaxFeedBytes: 1_500_000, AlexaToken: "x",
 		LogLevel: "debug", LogFormat: "json", ConfigFile: file,
+		Display: Display{Framebuffer: "/dev/fb1", Rotate: 90, Mode: "mono"},
 	}
 	check := func(t *testing.T, c *Config, fileName string) {
 		t.Helper()
@@ -237,6 +242,7 @@ format = "json"
 			"CALENDARBOT_FETCH_TIMEOUT=1s", "CALENDARBOT_FETCH_MAX_BYTES=1.5MB",
 			"CALENDARBOT_POOLING=false", "CALENDARBOT_CACHING=0", "CALENDARBOT_COALESCING=no",
 			"CALENDARBOT_ALEXA_TOKEN=x", "CALENDARBOT_LOG_LEVEL=DEBUG", "CALENDARBOT_LOG_FORMAT=json",
+			"CALENDARBOT_FRAMEBUFFER=/dev/fb1", "CALENDARBOT_ROTATE=90", "CALENDARBOT_DISPLAY_MODE=mono",
 			"PATH=/bin", "CALENDARBOT_CORPUS=/somewhere", // not ours: ignored
 		}
 		check(t, mustLoad(t, nil, env), "")
@@ -249,6 +255,7 @@ format = "json"
 			"--fetch-timeout=1s", "--fetch-max-bytes=1.5MB",
 			"--no-pooling", "--no-caching", "--no-coalescing",
 			"--alexa-token=x", "--log-level=DEBUG", "--log-format=json",
+			"--framebuffer=/dev/fb1", "--rotate", "90", "--display-mode=Mono",
 		}
 		check(t, mustLoad(t, args, nil), "")
 	})

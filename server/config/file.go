@@ -26,7 +26,7 @@ import (
 // Decoder.DisallowUnknownFields would stop at the first wrong type.)
 
 // Tables of the schema that hold plain settings (see settings).
-var settingTables = []string{"window", "cache", "performance", "alexa", "log", "fetch"}
+var settingTables = []string{"window", "cache", "performance", "alexa", "log", "fetch", "display"}
 
 // Keys of a [[feed]] table.
 var feedKeys = []string{"name", "url", "color", "username", "password", "bearer", "headers"}
@@ -438,6 +438,12 @@ func (w *fileWalker) setting(s *setting, v any, path []string) {
 			val = n
 		default:
 			msg = wrongType(`a byte count or a string such as "4MiB"`)
+		}
+	case kindInt:
+		if n, ok := v.(int64); ok {
+			val = n
+		} else {
+			msg = wrongType("a whole number without quotes")
 		}
 	case kindTime:
 		switch t := v.(type) {

@@ -22,6 +22,7 @@ const (
 	kindDuration
 	kindSize
 	kindTime
+	kindInt
 )
 
 // setting describes one scalar setting in all three sources. Feeds, the
@@ -96,6 +97,17 @@ var settings = []*setting{
 	{key: "log.format", env: "CALENDARBOT_LOG_FORMAT", flag: "log-format", kind: kindString, def: DefaultLogFormat,
 		usage: "text or json", check: oneOf("text", "json"),
 		set: func(c *Config, v any) { c.LogFormat = strings.ToLower(v.(string)) }},
+	{key: "display.framebuffer", env: "CALENDARBOT_FRAMEBUFFER", flag: "framebuffer", kind: kindString,
+		usage: "draw the screen on this Linux framebuffer device, e.g. /dev/fb0 (the appliance sets it when a display exists)",
+		check: checkDevicePath,
+		set:   func(c *Config, v any) { c.Display.Framebuffer = v.(string) }},
+	{key: "display.rotate", env: "CALENDARBOT_ROTATE", flag: "rotate", kind: kindInt, def: "0",
+		usage: "turn the drawn screen clockwise by 0, 90, 180 or 270 degrees (displays mounted sideways)",
+		check: checkRotate,
+		set:   func(c *Config, v any) { c.Display.Rotate = int(v.(int64)) }},
+	{key: "display.mode", env: "CALENDARBOT_DISPLAY_MODE", flag: "display-mode", kind: kindString, def: "color",
+		usage: "colours of the drawn screen: color, gray or mono", check: oneOf("color", "gray", "mono"),
+		set: func(c *Config, v any) { c.Display.Mode = strings.ToLower(v.(string)) }},
 	{key: "sample", env: "CALENDARBOT_SAMPLE", flag: "sample", kind: kindBool, def: "false",
 		usage: "serve the built-in sample calendar (no feeds needed)",
 		set:   func(c *Config, v any) { c.Sample = v.(bool) }},
@@ -133,6 +145,12 @@ func (s *setting) parseString(raw string) (any, string) {
 		n, msg := parseSize(raw)
 		if msg != "" {
 			return nil, msg
+		}
+		v = n
+	case kindInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil {
+			return nil, fmt.Sprintf("'%s' is not a whole number", safeEcho(raw))
 		}
 		v = n
 	case kindTime:
@@ -287,6 +305,24 @@ func checkTZ(v any, _ string) string {
 		return fmt.Sprintf("'%s' is not a known time zone (IANA name such as Europe/Berlin)", safeEcho(s))
 	}
 	return ""
+}
+
+// checkDevicePath accepts "" (off) or an absolute path.
+func checkDevicePath(v any, _ string) string {
+	p := v.(string)
+	if p != "" && !strings.HasPrefix(p, "/") {
+		return fmt.Sprintf("'%s' must be an absolute device path such as /dev/fb0", safeEcho(p))
+	}
+	return ""
+}
+
+func checkRotate(v any, _ string) string {
+	switch n := v.(int64); n {
+	case 0, 90, 180, 270:
+		return ""
+	default:
+		return fmt.Sprintf("%d is not 0, 90, 180 or 270", n)
+	}
 }
 
 func durationRange(lo, hi time.Duration) func(any, string) string {
