@@ -81,6 +81,11 @@ type Manager struct {
 type feedState struct {
 	st                 State // Body nil, Changed false
 	etag, lastModified string
+	// serverWait is when the feed's server allowed us back (Retry-After);
+	// zero when it did not say. A forced refresh skips our own backoff
+	// but never this: hammering a server that asked for a pause gets a
+	// calendar subscription blocked.
+	serverWait time.Time
 }
 
 // NewManager returns a Manager for sources, refreshed every interval. sink
@@ -140,16 +145,33 @@ func (m *Manager) age(i int) float64 {
 // running joins it instead of starting another. A caller whose ctx ends
 // while waiting on another's cycle gets States() instead.
 func (m *Manager) Refresh(ctx context.Context) []State {
+	return m.refresh(ctx, false)
+}
+
+// RefreshNow is Refresh for a person asking for fresh data (POST
+// /api/refresh after fixing a feed): feeds in backoff after failures are
+// fetched anyway, except those whose server asked for a pause with
+// Retry-After, which is still honoured. Forced refreshes coalesce with each
+// other, not with a scheduled cycle that might skip a feed in backoff.
+func (m *Manager) RefreshNow(ctx context.Context) []State {
+	return m.refresh(ctx, true)
+}
+
+func (m *Manager) refresh(ctx context.Context, force bool) []State {
 	m.waiting.Add(1)
 	defer m.waiting.Add(-1)
 	if !m.opts.Coalescing {
 		cyclesOwn.Inc()
-		return m.cycle(ctx)
+		return m.cycle(ctx, force)
+	}
+	key := "cycle"
+	if force {
+		key = "forced cycle"
 	}
 	var started atomic.Bool
-	ch := m.group.DoChan("cycle", func() (any, error) {
+	ch := m.group.DoChan(key, func() (any, error) {
 		started.Store(true)
-		return m.cycle(ctx), nil
+		return m.cycle(ctx, force), nil
 	})
 	select {
 	case res := <-ch:
@@ -224,7 +246,7 @@ func (m *Manager) stale(st State, now time.Time) bool {
 // hands all states to the sink. The sink is called even when ctx ended
 // mid-cycle (with a context that is no longer cancelled), because the
 // changed bodies it receives are owned by nobody else.
-func (m *Manager) cycle(ctx context.Context) []State {
+func (m *Manager) cycle(ctx context.Context, force bool) []State {
 	now := m.opts.Now()
 	out := make([]State, len(m.sources))
 	var g errgroup.Group
@@ -232,7 +254,11 @@ func (m *Manager) cycle(ctx context.Context) []State {
 	for i := range m.sources {
 		m.mu.Lock()
 		fs := &m.feeds[i]
-		if now.Before(fs.st.NextAttempt) {
+		wait := fs.st.NextAttempt
+		if force {
+			wait = fs.serverWait
+		}
+		if now.Before(wait) {
 			fs.st.Stale = m.stale(fs.st, now)
 			out[i] = fs.st
 			m.mu.Unlock()
@@ -275,12 +301,17 @@ func (m *Manager) fetchOne(ctx context.Context, i int) State {
 		st.Consecutive++
 		st.LastError = r.Err.Error()
 		st.NextAttempt = now.Add(m.backoff(st.Consecutive, r.RetryAfter))
+		fs.serverWait = time.Time{}
+		if r.RetryAfter > 0 {
+			fs.serverWait = now.Add(min(r.RetryAfter, maxRetryWait))
+		}
 	default:
 		st.LastAttempt = now
 		st.LastSuccess = now
 		st.Consecutive = 0
 		st.LastError = ""
 		st.NextAttempt = time.Time{}
+		fs.serverWait = time.Time{}
 		fs.etag, fs.lastModified = r.ETag, r.LastModified
 		if !r.NotModified {
 			st.Hash = r.Hash

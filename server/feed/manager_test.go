@@ -535,3 +535,50 @@ func TestFetchMetrics(t *testing.T) {
 		}
 	}
 }
+
+// A person pressing refresh after fixing a feed gets it fetched at once,
+// despite our backoff, but a server's Retry-After is still honoured.
+func TestRefreshNowSkipsBackoffNotRetryAfter(t *testing.T) {
+	s := newCtlServer(t)
+	clock := newClock()
+	f := NewFetcher(Options{Pooling: true, Now: clock.Now})
+	defer f.Close()
+	m := NewManager(f, s.sources("broken", "limited"), 5*time.Minute, nil,
+		ManagerOptions{Coalescing: true, Now: clock.Now, Rand: func() float64 { return 0 }})
+	ctx := context.Background()
+	s.set("broken", 500, "")
+	s.set("limited", 429, "3600")
+	st := byName(m.Refresh(ctx))
+	if st["broken"].Consecutive != 1 || st["limited"].Consecutive != 1 {
+		t.Fatalf("first cycle: %+v", st)
+	}
+
+	// Still failing: a forced refresh fetches "broken" although it is in
+	// backoff, and leaves "limited" alone.
+	clock.Advance(10 * time.Second)
+	m.RefreshNow(ctx)
+	if s.Hits("broken") != 2 || s.Hits("limited") != 1 {
+		t.Fatalf("forced refresh while failing: hits broken=%d limited=%d", s.Hits("broken"), s.Hits("limited"))
+	}
+	// A scheduled cycle still respects the (now doubled) backoff.
+	clock.Advance(10 * time.Second)
+	m.Refresh(ctx)
+	if s.Hits("broken") != 2 {
+		t.Fatalf("scheduled cycle ignored the backoff: hits %d", s.Hits("broken"))
+	}
+
+	// Fixed: the forced refresh recovers it at once.
+	s.set("broken", 0, "")
+	clock.Advance(10 * time.Second)
+	st = byName(m.RefreshNow(ctx))
+	if b := st["broken"]; b.Consecutive != 0 || b.LastError != "" || !b.Changed || s.Hits("limited") != 1 {
+		t.Fatalf("forced refresh after the fix: %+v, limited hits %d", b, s.Hits("limited"))
+	}
+	// Once the server's pause is over, forcing fetches the limited feed too.
+	s.set("limited", 0, "")
+	clock.Advance(time.Hour)
+	st = byName(m.RefreshNow(ctx))
+	if l := st["limited"]; s.Hits("limited") != 2 || l.Consecutive != 0 {
+		t.Fatalf("after Retry-After: hits %d %+v", s.Hits("limited"), l)
+	}
+}

@@ -114,7 +114,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 			// others joined to it, and a hung feed cannot hold the request.
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(rctx), cfg.FetchTimeout+5*time.Second)
 			defer cancel()
-			mgr.Refresh(rctx)
+			mgr.RefreshNow(rctx) // a person asked: skip our backoff, honour Retry-After
 			return nil
 		}
 	}
