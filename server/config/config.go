@@ -60,6 +60,7 @@ type Config struct {
 	Sample       bool           // serve the built-in sample calendar
 	ConfigFile   string         // the file that was read, as named by the user; "" if none
 	Display      Display        // the drawn screen (framebuffer)
+	TRMNL        TRMNL          // the TRMNL device API
 
 	// Appliance settings: parsed and validated, not acted on by the server.
 	WiFi    WiFi
@@ -123,6 +124,7 @@ func Default() *Config {
 		LogLevel:     DefaultLogLevel,
 		LogFormat:    DefaultLogFormat,
 		Display:      Display{Mode: "color"},
+		TRMNL:        TRMNL{Refresh: DefaultTRMNLRefresh},
 	}
 }
 
@@ -178,6 +180,9 @@ type layer struct {
 	values   map[string]any // setting key -> parsed, validated value
 	feeds    []Feed
 	feedsSet bool
+	// [[trmnl.device]] (file only)
+	trmnlDevices []TRMNLDevice
+	trmnlSet     bool
 	// appliance sections (file only)
 	wifi    *WiFi
 	network *Network
@@ -194,6 +199,9 @@ func (l *layer) applyTo(c *Config) {
 	}
 	if l.feedsSet {
 		c.Feeds = l.feeds
+	}
+	if l.trmnlSet {
+		c.TRMNL.Devices = l.trmnlDevices
 	}
 	if l.wifi != nil {
 		c.WiFi = *l.wifi

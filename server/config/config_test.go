@@ -206,6 +206,9 @@ format = "json"
 framebuffer = "/dev/fb1"
 rotate = 90
 mode = "MONO"
+[trmnl]
+refresh = "15m"
+base_url = "https://cal.example.com/cb/"
 `)
 	want := &Config{
 		Listen: ":1", TZ: "Europe/Berlin", Now: time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC),
@@ -214,6 +217,7 @@ mode = "MONO"
 		FetchTimeout: time.Second, MaxFeedBytes: 1_500_000, AlexaToken: "x",
 		LogLevel: "debug", LogFormat: "json", ConfigFile: file,
 		Display: Display{Framebuffer: "/dev/fb1", Rotate: 90, Mode: "mono"},
+		TRMNL:   TRMNL{Refresh: 15 * time.Minute, BaseURL: "https://cal.example.com/cb"},
 	}
 	check := func(t *testing.T, c *Config, fileName string) {
 		t.Helper()
@@ -243,6 +247,7 @@ mode = "MONO"
 			"CALENDARBOT_POOLING=false", "CALENDARBOT_CACHING=0", "CALENDARBOT_COALESCING=no",
 			"CALENDARBOT_ALEXA_TOKEN=x", "CALENDARBOT_LOG_LEVEL=DEBUG", "CALENDARBOT_LOG_FORMAT=json",
 			"CALENDARBOT_FRAMEBUFFER=/dev/fb1", "CALENDARBOT_ROTATE=90", "CALENDARBOT_DISPLAY_MODE=mono",
+			"CALENDARBOT_TRMNL_REFRESH=15m", "CALENDARBOT_TRMNL_BASE_URL=https://cal.example.com/cb/",
 			"PATH=/bin", "CALENDARBOT_CORPUS=/somewhere", // not ours: ignored
 		}
 		check(t, mustLoad(t, nil, env), "")
@@ -256,6 +261,7 @@ mode = "MONO"
 			"--no-pooling", "--no-caching", "--no-coalescing",
 			"--alexa-token=x", "--log-level=DEBUG", "--log-format=json",
 			"--framebuffer=/dev/fb1", "--rotate", "90", "--display-mode=Mono",
+			"--trmnl-refresh=15m", "--trmnl-base-url", "https://cal.example.com/cb",
 		}
 		check(t, mustLoad(t, args, nil), "")
 	})

@@ -26,7 +26,7 @@ import (
 // Decoder.DisallowUnknownFields would stop at the first wrong type.)
 
 // Tables of the schema that hold plain settings (see settings).
-var settingTables = []string{"window", "cache", "performance", "alexa", "log", "fetch", "display"}
+var settingTables = []string{"window", "cache", "performance", "alexa", "log", "fetch", "display", "trmnl"}
 
 // Keys of a [[feed]] table.
 var feedKeys = []string{"name", "url", "color", "username", "password", "bearer", "headers"}
@@ -333,6 +333,11 @@ func (w *fileWalker) top(tree map[string]any) {
 				w.clock(m, path)
 			}
 			continue
+		case "trmnl":
+			if m := w.table(k, v, path); m != nil {
+				w.trmnlTable(m, path)
+			}
+			continue
 		}
 		if contains(settingTables, k) {
 			if m := w.table(k, v, path); m != nil {
@@ -371,6 +376,8 @@ func (w *fileWalker) unknown(table, key string, path []string, known []string) {
 	case "":
 	case "feed":
 		in = " in [[feed]]"
+	case "trmnl.device":
+		in = " in [[trmnl.device]]"
 	default:
 		in = " in [" + table + "]"
 	}

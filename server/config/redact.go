@@ -12,13 +12,21 @@ const Mask = "***"
 
 // Redacted returns a copy of c that is safe to log or print: feed URLs go
 // through RedactURL; passwords, bearer tokens, header values, the admin
-// and Alexa tokens and the Wi-Fi PSK are replaced by Mask (empty secrets
+// and Alexa tokens, the Wi-Fi PSK and the TRMNL devices' tokens and MAC
+// addresses are replaced by Mask (empty secrets
 // stay empty, so one can see that they are unset). c is not modified.
 func (c *Config) Redacted() Config {
 	r := *c
 	r.AdminToken = mask(c.AdminToken)
 	r.AlexaToken = mask(c.AlexaToken)
 	r.WiFi.PSK = mask(c.WiFi.PSK)
+	if c.TRMNL.Devices != nil {
+		r.TRMNL.Devices = make([]TRMNLDevice, len(c.TRMNL.Devices))
+		for i, d := range c.TRMNL.Devices {
+			// The MAC identifies a device in a home: masked like a secret.
+			r.TRMNL.Devices[i] = TRMNLDevice{ID: mask(d.ID), Token: mask(d.Token), Name: d.Name}
+		}
+	}
 	r.Network.DNS = slices.Clone(c.Network.DNS)
 	r.Clock.NTP = slices.Clone(c.Clock.NTP)
 	r.Feeds = make([]Feed, len(c.Feeds))

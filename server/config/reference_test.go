@@ -33,6 +33,11 @@ func TestReference(t *testing.T) {
 			}
 		}
 	}
+	for _, k := range trmnlDeviceKeys {
+		if !strings.Contains(doc, "| `"+k+"` |") {
+			t.Errorf("REFERENCE.md does not document trmnl.device key %q", k)
+		}
+	}
 	for _, s := range []string{"CALENDARBOT_FEEDS", "--feed", "CALENDARBOT_CONFIG", "--config"} {
 		if !strings.Contains(doc, s) {
 			t.Errorf("REFERENCE.md does not mention %s", s)

@@ -44,6 +44,9 @@ type Config struct {
 	// ClockState, when set, reports how the system clock was set (the
 	// appliance has no RTC and writes this for the server to show).
 	ClockState func() *ClockState
+	// Devices, when set, lists the e-ink devices' last contacts for
+	// /api/health (server/trmnl's Statuses: names, never MACs or tokens).
+	Devices func() any
 }
 
 // ClockState is the appliance's clock, as /api/health shows it.
@@ -264,6 +267,7 @@ type HealthResponse struct {
 	DataStatus   HealthData   `json:"data_status"`
 	Feeds        []FeedStatus `json:"feeds"`
 	Clock        *ClockState  `json:"clock,omitempty"` // appliance only
+	Devices      any          `json:"trmnl_devices,omitempty"`
 	Healthy      bool         `json:"-"`
 }
 
@@ -303,6 +307,9 @@ func (s *basicService) Health(_ context.Context) (HealthResponse, error) {
 	}
 	if s.cfg.ClockState != nil {
 		h.Clock = s.cfg.ClockState()
+	}
+	if s.cfg.Devices != nil {
+		h.Devices = s.cfg.Devices()
 	}
 	h.Healthy = st.Initialized && !st.Updated.IsZero() && now.Sub(st.Updated) <= s.cfg.StaleAfter
 	h.Status = "ok"

@@ -40,12 +40,30 @@ type HTTPOptions struct {
 	// Refresh runs a feed refresh cycle now (joining one already running);
 	// nil: POST /api/refresh is not served.
 	Refresh func(ctx context.Context) error
+	// Display serves GET /display.png; nil: not served.
+	Display *Display
+	// TRMNL serves the TRMNL device API (server/trmnl); nil: not served.
+	TRMNL TRMNL
 }
+
+// TRMNL is the TRMNL "bring your own server" device API (server/trmnl).
+type TRMNL interface {
+	Setup() http.Handler      // GET /api/setup
+	Display() http.Handler    // GET /api/display
+	Log() http.Handler        // POST /api/log
+	SetupImage() http.Handler // the image /api/setup points at
+}
+
+// TRMNLSetupImagePath is where the TRMNL setup image is served.
+const TRMNLSetupImagePath = "/api/trmnl/setup.bmp"
 
 // Limits on what a request may make the server read.
 const (
-	maxBodyBytes  = 4 << 10 // a skip request is ~100 bytes
-	maxQueryBytes = 2 << 10
+	maxBodyBytes = 4 << 10 // a skip request is ~100 bytes
+	// maxDeviceLogBytes bounds POST /api/log: a TRMNL sends its stored
+	// log entries (~600 bytes each) in one request after a failed wake.
+	maxDeviceLogBytes = 64 << 10
+	maxQueryBytes     = 2 << 10
 	// MaxHeaderBytes is for http.Server.MaxHeaderBytes.
 	MaxHeaderBytes = 16 << 10
 )
@@ -104,6 +122,19 @@ func NewHTTPHandler(ep Endpoints, o HTTPOptions) http.Handler {
 	if o.Static != nil {
 		route("GET /static/", "static", o.Static)
 	}
+	if o.Display != nil {
+		// Not t.cached: the Display caches by its normalised parameters.
+		route("GET /display.png", "display", o.Display)
+	}
+	if o.TRMNL != nil {
+		setup := o.TRMNL.Setup()
+		route("GET /api/setup", "trmnl-setup", setup)
+		// The firmware asks for "/api/setup/" with the slash.
+		route("GET /api/setup/{$}", "trmnl-setup", setup)
+		route("GET /api/display", "trmnl-display", o.TRMNL.Display())
+		route("POST /api/log", "trmnl-log", o.TRMNL.Log())
+		route("GET "+TRMNLSetupImagePath, "trmnl-setup-image", o.TRMNL.SetupImage())
+	}
 	return securityHeaders(limitRequest(mux))
 }
 
@@ -146,7 +177,11 @@ func limitRequest(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+			limit := int64(maxBodyBytes)
+			if r.URL.Path == "/api/log" {
+				limit = maxDeviceLogBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -157,7 +192,7 @@ func limitRequest(next http.Handler) http.Handler {
 func (t *transport) instrument(name string, next http.Handler) http.Handler {
 	hist := metrics.GetOrCreateHistogram(`calendarbot_http_request_duration_seconds{endpoint="` + name + `"}`)
 	codes := map[int]*metrics.Counter{}
-	for _, c := range []int{200, 304, 400, 401, 403, 404, 405, 413, 414, 500, 503} {
+	for _, c := range []int{200, 204, 304, 400, 401, 403, 404, 405, 413, 414, 500, 503} {
 		codes[c] = metrics.GetOrCreateCounter(fmt.Sprintf(`calendarbot_http_requests_total{endpoint=%q,code="%d"}`, name, c))
 	}
 	other := metrics.GetOrCreateCounter(`calendarbot_http_requests_total{endpoint="` + name + `",code="other"}`)

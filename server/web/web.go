@@ -17,9 +17,10 @@ import (
 	"html/template"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/calendarbot/calendarbot/server/present"
 )
 
 // CSP is the Content-Security-Policy the server must send with the page:
@@ -206,7 +207,7 @@ func initFor(p *page, d PageData) initData {
 	return in
 }
 
-type banner struct{ Text, Detail string }
+type banner = present.Banner
 
 type meetingBlock struct {
 	ID, Subject, Location, Calendar, Color string
@@ -218,19 +219,9 @@ type meetingBlock struct {
 }
 
 func build(d PageData) page {
-	loc := d.TZ
-	if loc == nil {
-		loc = time.UTC
-	}
-	now := d.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	now = now.In(loc)
-	// Tomorrow is the next calendar date, whatever the zone's transitions.
-	y, m, dd := now.Date()
-	c := clock{now: now, loc: loc, today: now.Format(time.DateOnly),
-		tomorrow: time.Date(y, m, dd+1, 12, 0, 0, 0, time.UTC).Format(time.DateOnly)}
+	pc := present.NewClock(d.Now, d.TZ)
+	now, loc := pc.Now, pc.Loc
+	c := clock{now: now, loc: loc, today: pc.Today, tomorrow: pc.Tomorrow}
 
 	p := page{
 		EInk:     strings.EqualFold(strings.TrimSpace(d.Variant), VariantEInk),
@@ -259,10 +250,7 @@ func build(d PageData) page {
 			b.Left = "all day"
 		} else {
 			b.Left = durClock(secsUntil(d.Current.End, now))
-			// In milliseconds, as kiosk.js computes it; no overflow for long events.
-			if span := d.Current.End.Sub(d.Current.Start).Milliseconds(); span > 0 {
-				b.Progress = int(min(max(now.Sub(d.Current.Start).Milliseconds()*1000/span, 0), 1000))
-			}
+			b.Progress = present.Progress(d.Current.Start, d.Current.End, now)
 		}
 		p.Cur = &b
 	}
@@ -273,16 +261,9 @@ func build(d PageData) page {
 		p.Next = &b
 		s := secsUntil(d.Next.Start, now)
 		p.Countdown = c.countdown(b, s)
-		if !b.AllDay {
-			switch {
-			case s <= 120 || d.Status.Critical:
-				p.Level = "critical"
-			case s <= 900 || d.Status.Urgent:
-				p.Level = "urgent"
-			}
-		}
+		p.Level = present.Level(s, b.AllDay, d.Status.Urgent, d.Status.Critical)
 	}
-	p.Badge = badge(p.Level)
+	p.Badge = present.Badge(p.Level)
 	p.FreeText = c.freeText(p.Next, next)
 	p.SRText = srText(p.Cur, p.Next, d, now, c.today)
 	for i, m := range d.Later {
@@ -313,190 +294,43 @@ func (c clock) block(m MeetingView) meetingBlock {
 	return b
 }
 
-// The helpers below work on RFC 3339 strings in the display zone, exactly
-// as kiosk.js does with the API's start_local and end_local.
+// The wording lives in server/present, shared with the drawn screen
+// (server/render); these wrappers keep the page's code short.
 
-func ymd(rfc string) string {
-	if len(rfc) < 10 {
-		return ""
-	}
-	return rfc[:10]
+func (c clock) present() present.Clock {
+	return present.Clock{Now: c.now, Loc: c.loc, Today: c.today, Tomorrow: c.tomorrow}
 }
 
-func hm(rfc string) string {
-	if len(rfc) < 16 {
-		return ""
-	}
-	return rfc[11:16]
-}
-
-var (
-	weekdays = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
-	months   = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-)
-
-// dateLabel turns "2025-11-12" into "Wed 12 Nov".
-func dateLabel(date string) string {
-	t, err := time.Parse(time.DateOnly, date)
-	if err != nil {
-		return date
-	}
-	return weekdays[t.Weekday()] + " " + itoa(t.Day()) + " " + months[t.Month()-1]
-}
-
-func (c clock) rangeText(b meetingBlock) string {
-	sd := ymd(b.Start)
-	if b.AllDay {
-		if sd == c.today {
-			return "All day"
-		}
-		return dateLabel(sd) + " · all day"
-	}
-	s := hm(b.Start)
-	if sd != c.today {
-		s = dateLabel(sd) + " " + s
-	}
-	if ymd(b.End) == sd {
-		return s + "–" + hm(b.End)
-	}
-	return s + " – " + dateLabel(ymd(b.End)) + " " + hm(b.End)
-}
+func (c clock) rangeText(b meetingBlock) string { return c.present().Range(b.Start, b.End, b.AllDay) }
 
 // countdown is the NEXT zone's big text for a meeting s seconds away.
 func (c clock) countdown(b meetingBlock, s int64) string {
-	sd := ymd(b.Start)
-	if !b.AllDay && (s < 3600 || sd == c.today) {
-		return "in " + durClock(s)
-	}
-	t := ""
-	if !b.AllDay {
-		t = " " + hm(b.Start)
-	}
-	if sd == c.tomorrow {
-		return "tomorrow" + t
-	}
-	if sd == c.today { // all day, today
-		return "today"
-	}
-	return dateLabel(sd) + t
+	return c.present().Countdown(b.Start, b.AllDay, s)
 }
 
 func (c clock) freeText(b *meetingBlock, m *MeetingView) string {
-	switch {
-	case b == nil:
-		return "nothing else scheduled"
-	case ymd(b.Start) != c.today:
-		return "for the rest of the day"
+	if b == nil {
+		return c.present().FreeText(false, "", 0)
 	}
-	return "for " + durWords(secsUntil(m.Start, c.now)) + " · until " + hm(b.Start)
+	return c.present().FreeText(true, b.Start, secsUntil(m.Start, c.now))
 }
 
-// secsUntil is the whole seconds from now to t, rounded up, never negative.
-func secsUntil(t, now time.Time) int64 {
-	d := t.Sub(now)
-	if d <= 0 {
-		return 0
-	}
-	return int64((d + time.Second - 1) / time.Second)
-}
-
-func pad2(n int64) string {
-	if n < 10 {
-		return "0" + itoa(int(n))
-	}
-	return itoa(int(n))
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// durClock is mm:ss under an hour, "1 h 05 min" from an hour on.
-func durClock(s int64) string {
-	if s < 3600 {
-		return pad2(s/60) + ":" + pad2(s%60)
-	}
-	return itoa(int(s/3600)) + " h " + pad2(s%3600/60) + " min"
-}
-
-// durWords is a duration to the minute: "under 1 min", "12 min", "1 h 05 min".
-func durWords(s int64) string {
-	switch {
-	case s < 60:
-		return "under 1 min"
-	case s < 3600:
-		return itoa(int(s/60)) + " min"
-	}
-	return itoa(int(s/3600)) + " h " + pad2(s%3600/60) + " min"
-}
-
-func updatedText(t, now time.Time) string {
-	if t.IsZero() {
-		return "not updated yet"
-	}
-	s := int64(now.Sub(t) / time.Second)
-	switch {
-	case s < 60:
-		return "updated just now"
-	case s < 3600:
-		return "updated " + itoa(int(s/60)) + " min ago"
-	}
-	return "updated " + itoa(int(s/3600)) + " h ago"
-}
-
-// instantText is a time of day, with the date when it is not today.
-func (c clock) instantText(t time.Time) string {
-	l := t.In(c.loc).Format(time.RFC3339)
-	if ymd(l) == c.today {
-		return hm(l)
-	}
-	return dateLabel(ymd(l)) + " " + hm(l)
-}
+var (
+	ymd         = present.YMD
+	dateLabel   = present.DateLabel
+	secsUntil   = present.SecsUntil
+	durClock    = present.DurClock
+	durWords    = present.DurWords
+	updatedText = present.Updated
+)
 
 func banners(d PageData, c clock) []banner {
-	var out []banner
-	if !d.Loaded {
-		out = append(out, banner{Text: "Calendar not loaded yet — waiting for the first refresh"})
-	}
-	feedSaid := false
+	st := present.Status{Loaded: d.Loaded, Stale: d.Stale, StaleSince: d.StaleSince, UpdatedAt: d.UpdatedAt,
+		Feeds: make([]present.Feed, 0, len(d.Feeds))}
 	for _, f := range d.Feeds {
-		if f.Error != "" && f.LastSuccess.IsZero() {
-			// Never loaded: there is no saved data to speak of, and the
-			// empty agenda below must not read as a free day.
-			feedSaid = true
-			out = append(out, banner{Text: "Calendar '" + f.Name + "' could not be loaded", Detail: f.Error})
-			continue
-		}
-		if !f.Stale {
-			continue
-		}
-		feedSaid = true
-		t := "Calendar '" + f.Name + "' could not be refreshed"
-		if !f.LastSuccess.IsZero() {
-			t += " since " + c.instantText(f.LastSuccess)
-		}
-		out = append(out, banner{Text: t + " — showing saved data", Detail: f.Error})
+		st.Feeds = append(st.Feeds, present.Feed{Name: f.Name, Stale: f.Stale, Error: f.Error, LastSuccess: f.LastSuccess})
 	}
-	if d.Stale && !feedSaid {
-		since := d.StaleSince
-		if since.IsZero() {
-			since = d.UpdatedAt
-		}
-		t := "Calendar could not be refreshed"
-		if !since.IsZero() {
-			t += " since " + c.instantText(since)
-		}
-		out = append(out, banner{Text: t + " — showing saved data"})
-	}
-	return out
-}
-
-func badge(level string) string {
-	switch level {
-	case "critical":
-		return "● Starting"
-	case "urgent":
-		return "▲ Soon"
-	}
-	return ""
+	return c.present().Banners(st)
 }
 
 // srText is the screen-reader summary, to the minute.

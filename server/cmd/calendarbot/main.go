@@ -6,6 +6,8 @@
 //	calendarbot demo [flags]                     the server on the built-in sample calendar
 //	calendarbot check-config FILE                validate a configuration file
 //	calendarbot agenda [--sample | FILE...]      what's next, as text
+//	calendarbot render [--sample] -o FILE.png    the what's-next screen as PNG
+//	calendarbot bootscreen --framebuffer DEV     draw the appliance's boot screen
 //	calendarbot expand FILE... --from T --to T   print every occurrence in a window
 //	calendarbot version                          print the version
 package main
@@ -62,6 +64,8 @@ commands:
   demo [flags]                                 the server on the built-in sample calendar
   check-config FILE                            validate a configuration file and exit
   agenda [--sample | FILE...] [--now] [--tz]   what's next and the next two days, as text
+  render [--config F | --sample] -o FILE.png   draw the what's-next screen once (--now, --w, --h, --mode, --rotate)
+  bootscreen --framebuffer DEV | -o FILE.png   draw the appliance's boot screen once
   expand FILE... --from RFC3339 --to RFC3339   print every occurrence in [from, to) as JSON lines
   version                                      print version information
 
@@ -82,8 +86,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheckConfig(args[1:], stdout, stderr)
 	case "expand":
 		return runExpand(ctx, args[1:], stdin, stdout, stderr)
+	case "bootscreen":
+		return runBootscreen(args[1:], stdout, stderr)
 	case "agenda":
 		return runAgenda(ctx, args[1:], stdout, stderr)
+	case "render":
+		return runRender(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "calendarbot %s (commit %s, built %s)\n", version, commit, date)
 		return exitOK

@@ -90,8 +90,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	respCache := cache.New(cache.Options{MaxBytes: cfg.CacheBytes, Enabled: cfg.Caching, Coalescing: cfg.Coalescing})
 	gov := cache.NewGovernor(respCache, cfg.CacheBytes, cache.GovernorOptions{})
 
+	devices := &trmnlDevices{} // filled in below, read by /api/health
 	var svc service.Service = service.New(service.Config{Location: cfg.Location, Clock: clock, Colors: colors,
-		ClockState: applianceClock(clockStatePath)}, store)
+		ClockState: applianceClock(clockStatePath), Devices: devices.statuses}, store)
+	stopDisplay := startDisplay(ctx, cfg, svc, log) // [display] framebuffer: display_fb.go
+	defer stopDisplay()
 	svc = service.LoggingMiddleware(log)(svc)
 	svc = service.InstrumentingMiddleware(nil)(svc)
 	var c *cache.Cache
@@ -118,6 +121,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 			return nil
 		}
 	}
+	// /display.png and the TRMNL device API: display.go.
+	disp := newDisplay(svc, store, c, clock, cfg.Location, log)
+	trmnlAPI, err := newTRMNL(cfg, disp, svc, clock, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "calendarbot: %v\n", err)
+		return exitUsage
+	}
+	devices.set(trmnlAPI)
 	handler := service.NewHTTPHandler(service.MakeEndpoints(svc), service.HTTPOptions{
 		Store: store, Cache: c, Clock: clock, Location: cfg.Location,
 		AdminToken: cfg.AdminToken, AlexaToken: cfg.AlexaToken, Logger: log,
@@ -125,6 +136,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		Static:  web.Static(),
 		Metrics: func(w io.Writer) { metrics.WritePrometheus(w, true) },
 		Refresh: refresh,
+		Display: disp,
+		TRMNL:   trmnlAPI,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

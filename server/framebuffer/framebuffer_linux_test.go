@@ -1,0 +1,66 @@
+//go:build linux
+
+package framebuffer
+
+import (
+	"bytes"
+	"image"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// A regular file is not a framebuffer: Open says so.
+func TestOpenNotAFramebuffer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fb0")
+	if err := os.WriteFile(path, make([]byte, 4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), "is not a framebuffer device") {
+		t.Fatalf("Open(regular file) = %v", err)
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing"), Options{}); !os.IsNotExist(err) {
+		t.Fatalf("Open(missing) = %v, want not-exist", err)
+	}
+}
+
+// Dirty rectangles written through a shared mapping of a file land in
+// the file, as they land in the device's memory.
+func TestWriteDirtyMmap(t *testing.T) {
+	g := fakeLayout
+	size := g.Stride * g.VirtualHeight
+	path := filepath.Join(t.TempDir(), "fb")
+	if err := os.WriteFile(path, bytes.Repeat([]byte{0xaa}, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewMemory(g, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := testFrame(10, 6)
+	dirty := []image.Rectangle{image.Rect(0, 0, 10, 1), image.Rect(9, 5, 10, 6)}
+	if n, err := d.Write(frame, dirty); err != nil || n != 11 {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	if err := unix.Munmap(mem); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMem(t, g, got, frame, dirty)
+}
