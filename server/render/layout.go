@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/calendarbot/calendarbot/server/present"
 )
@@ -320,6 +321,9 @@ func (l *lay) nowZone(v View, pc present.Clock, r image.Rectangle, fill bool) in
 			y += fb.line
 		} else {
 			left := present.DurClock(present.SecsUntil(m.End, pc.Now))
+			if v.Coarse {
+				left = present.DurWords(present.SecsUntil(m.End, pc.Now))
+			}
 			l.text(fb, left, x0, y, w, l.t.fg)
 			fu := l.face(medium, l.z.unit)
 			ux := x0 + fb.width(left) + l.s(10)
@@ -449,6 +453,9 @@ func (l *lay) nextZone(v View, pc present.Clock, r image.Rectangle) {
 
 	// The countdown: big, shrunk to fit a long date on a narrow panel.
 	cdText := pc.Countdown(pc.Local(m.Start), m.AllDay, secs)
+	if v.Coarse && strings.HasPrefix(cdText, "in ") {
+		cdText = "in " + present.DurWords(secs)
+	}
 	fc := l.face(bold, l.z.countdown)
 	if cw := fc.width(cdText); cw > w && cw > 0 {
 		fc = getFace(bold, max(fc.px*w/cw, minFontPx))

@@ -118,6 +118,11 @@ type View struct {
 	UpdatedAt time.Time // last successful refresh; zero: never
 	Feeds     []Feed
 
+	// Coarse words countdowns to the minute ("in 42 min", "27 min left")
+	// instead of a ticking mm:ss: for images looked at for minutes, such
+	// as e-ink panels and PNG clients that refresh every few minutes.
+	Coarse bool
+
 	ClockUnsynced bool     // the appliance has not set its clock from the network
 	NoNetwork     bool     // the appliance has no network address
 	Notices       []string // other problems, in words a user can act on

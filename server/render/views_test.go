@@ -1,6 +1,7 @@
 package render
 
 import (
+	"image"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +146,37 @@ func TestCleanAndWrap(t *testing.T) {
 	}
 	if g := f.glyph('Ж'); g.missing {
 		t.Error("Cyrillic is in the Go fonts")
+	}
+}
+
+// A coarse image (e-ink, PNG clients) counts down to the minute, so it does
+// not change from second to second, while the ticking one does.
+func TestCoarseCountdownsHoldForTheMinute(t *testing.T) {
+	for _, mode := range []Mode{ModeColor, ModeMono} {
+		o := Options{Width: 480, Height: 800, Mode: mode}
+		draw := func(v View, at time.Time) image.Image {
+			v.Now = at
+			img, err := Render(v, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return img
+		}
+		// No meeting in progress: its progress bar moves smoothly either way.
+		v := views()["in_progress"]
+		v.Current = nil
+		a := time.Date(2025, 11, 12, 10, 17, 5, 0, berlin)
+		v.UpdatedAt = a.Add(-10 * time.Minute)
+		b := a.Add(40 * time.Second)
+		if sameImage(draw(v, a), draw(v, b)) {
+			t.Errorf("%v: ticking countdowns did not change over 40 s", mode)
+		}
+		v.Coarse = true
+		if !sameImage(draw(v, a), draw(v, b)) {
+			t.Errorf("%v: coarse image changed within a minute", mode)
+		}
+		if sameImage(draw(v, a), draw(v, a.Add(time.Minute))) {
+			t.Errorf("%v: coarse image did not change after a minute", mode)
+		}
 	}
 }

@@ -16,13 +16,17 @@ import (
 )
 
 // screenPNG draws the what's-next screen at now from the same answer as
-// /api/whats-next (see screenView) and encodes it as PNG.
-func screenPNG(ctx context.Context, svc service.Service, loc *time.Location, now time.Time, o render.Options) ([]byte, error) {
+// /api/whats-next (see screenView) and encodes it as PNG. ticking selects
+// the framebuffer's mm:ss countdowns; PNG clients look at one image for
+// minutes, so they get countdowns to the minute.
+func screenPNG(ctx context.Context, svc service.Service, loc *time.Location, now time.Time, o render.Options, ticking bool) ([]byte, error) {
 	wn, err := svc.WhatsNext(ctx, service.WhatsNextRequest{Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("what's next: %w", err)
 	}
-	img, err := render.Render(screenView(wn, loc), o)
+	v := screenView(wn, loc)
+	v.Coarse = !ticking
+	img, err := render.Render(v, o)
 	if err != nil {
 		return nil, fmt.Errorf("draw: %w", err)
 	}
@@ -96,7 +100,7 @@ func newTRMNL(cfg *config.Config, disp *service.Display, svc service.Service, cl
 func newDisplay(svc service.Service, store *service.Store, c *cache.Cache, clock func() time.Time, loc *time.Location, log *slog.Logger) *service.Display {
 	return service.NewDisplay(service.DisplayOptions{
 		Render: func(ctx context.Context, now time.Time, o render.Options) ([]byte, error) {
-			return screenPNG(ctx, svc, loc, now, o)
+			return screenPNG(ctx, svc, loc, now, o, false)
 		},
 		Store: store, Cache: c, Clock: clock, Logger: log,
 	})

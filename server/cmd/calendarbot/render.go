@@ -45,6 +45,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	height := fs.Int("h", DefaultRenderHeight, "height in pixels")
 	mode := fs.String("mode", "", "color, gray or mono (default: display.mode)")
 	out := fs.StringP("output", "o", "", "PNG file to write; - for standard output")
+	ticking := fs.Bool("ticking", false, "mm:ss countdowns as on the appliance's screen (default: to the minute, as /display.png)")
 	usage := func() { fmt.Fprint(stderr, renderUsage+fs.FlagUsages()) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -81,7 +82,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if now.IsZero() {
 		now = time.Now()
 	}
-	png, err := renderConfig(ctx, cfg, now, o, stderr)
+	png, err := renderConfig(ctx, cfg, now, o, *ticking, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "calendarbot render: %v\n", err)
 		return exitFailure
@@ -106,7 +107,7 @@ const (
 
 // renderConfig loads the calendars of cfg once (fetching feeds, which may
 // fail: the screen then says so, as the server's would) and draws.
-func renderConfig(ctx context.Context, cfg *config.Config, now time.Time, o render.Options, stderr io.Writer) ([]byte, error) {
+func renderConfig(ctx context.Context, cfg *config.Config, now time.Time, o render.Options, ticking bool, stderr io.Writer) ([]byte, error) {
 	clock := func() time.Time { return now }
 	names := make([]string, 0, len(cfg.Feeds)+1)
 	colors := map[string]string{}
@@ -141,7 +142,7 @@ func renderConfig(ctx context.Context, cfg *config.Config, now time.Time, o rend
 		cancel()
 	}
 	svc := service.New(service.Config{Location: cfg.Location, Clock: clock, Colors: colors}, store)
-	b, err := screenPNG(ctx, svc, cfg.Location, now, o)
+	b, err := screenPNG(ctx, svc, cfg.Location, now, o, ticking)
 	if err != nil {
 		return nil, err
 	}
