@@ -14,11 +14,13 @@ package browser
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -29,7 +31,7 @@ import (
 // The frozen clock: 09:03 UTC is 10:03 in Berlin, three minutes into
 // "Sprint planning" (09:30–10:30) and 12 minutes before the hostile meeting
 // (10:15–10:45). testdata/work.ics also has "Design review" (14:00–15:00)
-// and an all-day event.
+// and two all-day events, one with a hostile title.
 const (
 	frozenNow    = "2026-01-15T09:03:00Z"
 	displayTZ    = "Europe/Berlin"
@@ -37,6 +39,7 @@ const (
 	// How Chromium serializes the title as text.
 	hostileSerialized = `&lt;img src=x onerror=alert(1)&gt; &amp; "quotes"`
 	allDayTitle       = "Team offsite week"
+	allDayHostile     = `<b>Day off</b> <img src=x onerror=alert(2)>`
 )
 
 func fixturePath(t *testing.T) string {
@@ -62,6 +65,7 @@ func TestKioskPage(t *testing.T) {
 		doc := mustParse(t, r)
 		checkScriptRan(t, doc)
 		checkMeetings(t, doc, r.DOM)
+		checkAllDay(t, doc, allDayTitle, allDayHostile)
 		checkStatus(t, doc)
 		if got := doc.byID("banners").text(); got != "" {
 			t.Errorf("banner shown for a fresh calendar: %q", got)
@@ -83,6 +87,7 @@ func TestKioskPage(t *testing.T) {
 			t.Errorf("?variant=eink: want <meta name=color-scheme content=light>")
 		}
 		checkMeetings(t, doc, r.DOM)
+		checkAllDay(t, doc, allDayTitle, allDayHostile)
 		checkStatus(t, doc)
 	})
 
@@ -101,6 +106,77 @@ func TestKioskPage(t *testing.T) {
 			r := b.screenshot(t, srv.URL+s.query, filepath.Join(art, s.name), s.w, s.h)
 			checkConsole(t, r)
 		})
+	}
+}
+
+// TestKioskAllDayMany: with six all-day events the strip shows three chips
+// and "+3 more" (kiosk.js re-renders it from the init data); screenshots
+// show that it stays within two lines (portrait) or one (landscape).
+func TestKioskAllDayMany(t *testing.T) {
+	b := browser{path: requireChromium(t)}
+	t.Parallel()
+	art := artifactsDir(t)
+	titles := []string{"Company holiday", "Alex out of office — back Monday, ask Sam for anything urgent",
+		"Sam's birthday", "Release freeze", "GopherCon EU", "Pay day"}
+	var ics strings.Builder
+	ics.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CalendarBot//ci browser test//EN\r\n")
+	for i, s := range titles {
+		fmt.Fprintf(&ics, "BEGIN:VEVENT\r\nUID:many-%d@ci.calendarbot.test\r\nDTSTAMP:20260101T000000Z\r\n"+
+			"DTSTART;VALUE=DATE:20260115\r\nDTEND;VALUE=DATE:20260116\r\nSUMMARY:%s\r\nEND:VEVENT\r\n", i, s)
+	}
+	ics.WriteString("BEGIN:VEVENT\r\nUID:current-1@ci.calendarbot.test\r\nDTSTAMP:20260101T000000Z\r\n" +
+		"DTSTART;TZID=Europe/Berlin:20260115T093000\r\nDTEND;TZID=Europe/Berlin:20260115T103000\r\nSUMMARY:Sprint planning\r\n" +
+		"LOCATION:Room Ada\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	path := filepath.Join(t.TempDir(), "many.ics")
+	if err := os.WriteFile(path, []byte(ics.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, append([]string{"--feed", "Work=" + path}, clockArgs()...)...)
+
+	t.Run("dom", func(t *testing.T) {
+		t.Parallel()
+		doc := mustParse(t, b.dumpDOM(t, srv.URL))
+		checkScriptRan(t, doc)
+		chips := checkAllDay(t, doc)
+		if len(chips) != 4 || chips[3] != "+3 more" {
+			t.Errorf("all-day items = %q, want three titles and +3 more", chips)
+		}
+		for _, c := range chips[:min(3, len(chips))] {
+			if !slices.Contains(titles, c) {
+				t.Errorf("all-day chip %q is none of the events", c)
+			}
+		}
+	})
+	for _, s := range []struct {
+		name, query string
+		w, h        int
+	}{
+		{"kiosk-allday-480x800.png", "", 480, 800},
+		{"kiosk-allday-800x480.png", "", 800, 480},
+		{"kiosk-allday-eink-480x800.png", "?variant=eink", 480, 800},
+	} {
+		t.Run("screenshot/"+s.name, func(t *testing.T) {
+			t.Parallel()
+			checkConsole(t, b.screenshot(t, srv.URL+s.query, filepath.Join(art, s.name), s.w, s.h))
+		})
+	}
+}
+
+// TestKioskMidnight freezes the server's clock two seconds before midnight:
+// the page's own clock ticks past it, and at the first tick of the new day
+// the strip drops the event that ended at midnight at once, before the
+// poll that the day change triggers (1.5 s later, after the 3 s of virtual
+// time this run lasts; the frozen server would bring the event back).
+func TestKioskMidnight(t *testing.T) {
+	b := browser{path: requireChromium(t)}
+	t.Parallel()
+	srv := startServer(t, "--feed", "Work="+fixturePath(t), "--tz", displayTZ, "--now", "2026-01-15T22:59:58Z")
+	doc := mustParse(t, b.dumpDOM(t, srv.URL))
+	checkScriptRan(t, doc)
+	expect(t, "status date", doc.byID("date").text(), "Fri 16 Jan")
+	expect(t, "status clock", doc.byID("clock").text(), "00:00")
+	if strip := doc.byID("allday"); strip.shown() || doc.byID("chips").text() != "" {
+		t.Errorf("after midnight the strip still shows yesterday's events: %q (shown %v)", doc.byID("chips").text(), strip.shown())
 	}
 }
 
@@ -303,6 +379,49 @@ func checkMeetings(t *testing.T, doc *node, raw string) {
 	// The screen-reader summary (server-rendered, to the minute).
 	expect(t, "screen-reader summary", doc.byID("sr").text(),
 		"Now: Sprint planning, 27 min left. Next: "+hostileTitle+", in 12 min.")
+}
+
+// checkAllDay: the all-day strip is shown with its label and one chip per
+// want (any order; empty want: no check), each a colour dot and the title
+// as text (dir=auto); it returns the items' texts in page order.
+func checkAllDay(t *testing.T, doc *node, want ...string) []string {
+	t.Helper()
+	strip := doc.byID("allday")
+	if !strip.shown() {
+		t.Fatalf("the all-day strip is hidden (%q)", strip.text())
+	}
+	expect(t, "all-day label", strip.byClass("label").text(), "All day")
+	var got []string
+	for _, c := range doc.byID("chips").all(func(n *node) bool { return n.Tag == "li" }) {
+		if !c.shown() || !c.hasClass("chip") {
+			t.Errorf("all-day item %q: hidden or not a chip (class %q)", c.text(), c.Attr["class"])
+		}
+		if c.hasClass("more") {
+			got = append(got, c.visibleText())
+			continue
+		}
+		if c.byClass("dot") == nil {
+			t.Errorf("all-day chip %q has no colour dot", c.text())
+		}
+		title := c.byClass("m-title")
+		if title.Attr["dir"] != "auto" {
+			t.Errorf("all-day chip %q: title without dir=auto", c.text())
+		}
+		got = append(got, title.visibleText())
+	}
+	if len(want) > 0 {
+		g, w := slices.Clone(got), slices.Clone(want)
+		slices.Sort(g)
+		slices.Sort(w)
+		if !slices.Equal(g, w) {
+			t.Errorf("all-day chips = %q, want %q", got, want)
+		}
+		expect(t, "all-day strip text", strip.visibleText(), "All day "+strings.Join(got, " "))
+	}
+	if bold := doc.all(func(n *node) bool { return n.Tag == "b" }); len(bold) > 0 {
+		t.Errorf("the page has %d <b> elements (a hostile title became markup?)", len(bold))
+	}
+	return got
 }
 
 func checkStatus(t *testing.T, doc *node) {

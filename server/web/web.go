@@ -39,7 +39,11 @@ type PageData struct {
 	Current *MeetingView  // the meeting in progress, or nil
 	Next    *MeetingView  // the next meeting to start, or nil
 	Later   []MeetingView // the meetings after Next; the page shows up to three
-	Status  StatusView
+	// AllDay lists today's all-day events (the API's all_day_today), shown
+	// as chips in a strip above Now, hidden when empty. Up to four chips
+	// are shown; with more, the first three and a "+N more" chip.
+	AllDay []MeetingView
+	Status StatusView
 
 	Now time.Time      // the server's clock (possibly frozen); zero: time.Now()
 	TZ  *time.Location // the display zone; nil: UTC
@@ -54,6 +58,12 @@ type PageData struct {
 	ThemeColor string // #RRGGBB for <meta name="theme-color">; anything else: the theme's background
 	AppVersion string
 }
+
+// allDayChips is how many items the all-day strip shows at most, the
+// "+N more" chip included; with the chips' CSS widths that is at most two
+// lines on a portrait screen and one in landscape. kiosk.js uses the same
+// number.
+const allDayChips = 4
 
 // MeetingView is one meeting as the page shows it.
 type MeetingView struct {
@@ -132,7 +142,9 @@ type page struct {
 	Badge       string
 	SRText      string
 	Later       []meetingBlock
-	Init        initData // the same data for kiosk.js, in the API's shape
+	AllDay      []meetingBlock // the all-day chips shown
+	AllDayMore  int            // how many do not fit: the "+N more" chip
+	Init        initData       // the same data for kiosk.js, in the API's shape
 }
 
 // initData mirrors the fields of GET /api/whats-next that kiosk.js reads,
@@ -144,6 +156,7 @@ type initData struct {
 	Current *apiMeeting  `json:"current"`
 	Meeting *apiMeeting  `json:"meeting"`
 	Later   []apiMeeting `json:"later"`
+	AllDay  []apiMeeting `json:"all_day_today"` // all of them: kiosk.js words "+N more" itself
 	Data    apiData      `json:"data"`
 }
 
@@ -193,13 +206,17 @@ func utcISO(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func initFor(p *page, d PageData) initData {
+func initFor(p *page, d PageData, c clock) initData {
 	in := initData{NowISO: p.NowLocal, TZ: p.TZName, Current: p.Cur.api(), Meeting: p.Next.api(),
-		Later: make([]apiMeeting, 0, len(p.Later)),
+		Later: make([]apiMeeting, 0, len(p.Later)), AllDay: make([]apiMeeting, 0, len(d.AllDay)),
 		Data: apiData{Initialized: d.Loaded, Stale: d.Stale, UpdatedISO: utcISO(d.UpdatedAt),
 			StaleSinceISO: utcISO(d.StaleSince), Feeds: make([]apiFeed, 0, len(d.Feeds))}}
 	for i := range p.Later {
 		in.Later = append(in.Later, *p.Later[i].api())
+	}
+	for _, m := range d.AllDay {
+		b := c.block(m)
+		in.AllDay = append(in.AllDay, *b.api())
 	}
 	for _, f := range d.Feeds {
 		in.Data.Feeds = append(in.Data.Feeds, apiFeed{Name: f.Name, Stale: f.Stale, Error: f.Error, LastSuccessISO: utcISO(f.LastSuccess)})
@@ -272,7 +289,15 @@ func build(d PageData) page {
 		}
 		p.Later = append(p.Later, c.block(m))
 	}
-	p.Init = initFor(&p, d)
+	shown := len(d.AllDay)
+	if shown > allDayChips {
+		shown = allDayChips - 1
+		p.AllDayMore = len(d.AllDay) - shown
+	}
+	for _, m := range d.AllDay[:shown] {
+		p.AllDay = append(p.AllDay, c.block(m))
+	}
+	p.Init = initFor(&p, d, c)
 	return p
 }
 

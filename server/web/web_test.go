@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -53,6 +55,8 @@ func states() []state {
 		{ID: "retro", Subject: "Retro", Calendar: "Work", Start: at(16, 0), End: at(17, 0)},
 		{ID: "fourth", Subject: "Not shown: fourth", Calendar: "Work", Start: at(17, 0), End: at(17, 30)},
 	}
+	inProgress.AllDay = []MeetingView{{ID: "bday", Subject: "Sam's birthday", Calendar: "Personal", Color: "#e5484d",
+		Start: time.Date(2025, 11, 12, 0, 0, 0, 0, cet), End: time.Date(2025, 11, 13, 0, 0, 0, 0, cet), AllDay: true}}
 
 	critical := base()
 	critical.Next = &MeetingView{ID: "call", Subject: "Customer call", Location: "Zoom", Calendar: "Work",
@@ -97,6 +101,12 @@ func states() []state {
 		{ID: "rtl", Subject: "פגישת צוות — اجتماع الفريق", Calendar: "Work", Color: "#abcdef", Start: at(13, 0), End: at(14, 0)},
 		{ID: "amp", Subject: `R&D "sync" 🚀 & more`, Calendar: "Work", Color: "javascript:alert(1)", Start: at(14, 0), End: at(15, 0)},
 	}
+	hostile.AllDay = []MeetingView{
+		{ID: "ad1", Subject: `<img src=x onerror=alert(1)>`, Calendar: `<b>cal</b>`, Color: `red;background:url(javascript:alert(1))`,
+			Start: time.Date(2025, 11, 12, 0, 0, 0, 0, cet), End: time.Date(2025, 11, 13, 0, 0, 0, 0, cet), AllDay: true},
+		{ID: "ad2", Subject: "חג שמח", Calendar: "Holidays", Color: "#ABCDEF",
+			Start: time.Date(2025, 11, 12, 0, 0, 0, 0, cet), End: time.Date(2025, 11, 13, 0, 0, 0, 0, cet), AllDay: true},
+	}
 	hostile.Stale = true
 	hostile.Feeds = []FeedView{{Name: `<img src=x onerror=alert(2)>`, Stale: true, Error: `<script>alert(3)</script>`}}
 	hostile.ThemeColor = `"><script>alert(4)</script>`
@@ -105,9 +115,18 @@ func states() []state {
 	eink := inProgress
 	eink.Variant = "eink"
 
+	manyAllDay := base()
+	manyAllDay.Next = critical.Next
+	for i, s := range []string{"Company holiday", "Alex out of office — back Monday, ask Sam for anything urgent",
+		"Sam's birthday", "Release freeze", "Conference: GopherCon EU", "Pay day"} {
+		manyAllDay.AllDay = append(manyAllDay.AllDay, MeetingView{ID: fmt.Sprint("ad", i), Subject: s, Calendar: "Work",
+			Color: "#ff8800", Start: time.Date(2025, 11, 12, 0, 0, 0, 0, cet), End: time.Date(2025, 11, 13, 0, 0, 0, 0, cet), AllDay: true})
+	}
+
 	return []state{
 		{name: "in_progress", data: inProgress,
-			want: []string{"Team standup", "09:30–10:30", "Room 4.01", "30:00", `value="500"`, "Design review",
+			want: []string{`<section id="allday" class="allday-strip" aria-labelledby="allday-h">`, "Sam&#39;s birthday",
+				"Team standup", "09:30–10:30", "Room 4.01", "30:00", `value="500"`, "Design review",
 				"in 1 h 00 min", "11:00–11:45", "Aquarium", "Lunch with Sam", "Retro", "10:00", "Wed 12 Nov",
 				"updated 2 min ago", `<html lang="en" class="no-js"`, `"color":"#1E90FF"`},
 			not: []string{"Not shown: fourth", `class="banner"`, "urgent", "critical"}},
@@ -119,7 +138,8 @@ func states() []state {
 		{name: "nothing_left_today", data: tomorrow,
 			want: []string{"Free", "for the rest of the day", "tomorrow 09:00", "Thu 13 Nov 09:00–10:00", "Fri 14 Nov 14:00–15:00"}},
 		{name: "all_day_only", data: allDay,
-			want: []string{"Company holiday", "All day", "all day", `class="meeting allday"`, "No more meetings"}},
+			want: []string{"Company holiday", "All day", "all day", `class="meeting allday"`, "No more meetings",
+				`<section id="allday" class="allday-strip" aria-labelledby="allday-h" hidden>`}},
 		{name: "stale_feed", data: stale,
 			want: []string{"Calendar &#39;Work&#39; could not be refreshed since 09:02 — showing saved data",
 				"fetch: 503 Service Unavailable", "updated 58 min ago"},
@@ -131,8 +151,13 @@ func states() []state {
 				"Tom &amp; Jerry&#39;s &#34;room&#34;", "Work 🎉", "פגישת צוות — اجتماع الفريق",
 				"R&amp;D &#34;sync&#34; 🚀 &amp; more", `<meta name="theme-color" content="#000000">`,
 				"Calendar &#39;&lt;img src=x onerror=alert(2)&gt;&#39; could not be loaded",
-				`"color":"#abcdef"`},
+				`"color":"#abcdef"`, `<span class="m-title" dir="auto">&lt;img src=x onerror=alert(1)&gt;</span>`,
+				`"color":"#ABCDEF"`},
 			not: []string{"<img", "<svg", "<b>", "alert(4)", "javascript:", "#12345G", "red;background"}},
+		{name: "all_day_many", data: manyAllDay,
+			want: []string{"Company holiday", "Alex out of office", "Sam&#39;s birthday", `<li class="chip more">+3 more</li>`,
+				`"subject":"Pay day"`},
+			not: []string{`dir="auto">Release freeze`, `dir="auto">Pay day`}},
 		{name: "eink", data: eink,
 			want: []string{`class="no-js eink"`, `<meta name="color-scheme" content="light">`, "in 1 h 00 min"}},
 	}
@@ -187,7 +212,7 @@ func checkPage(t *testing.T, out string) {
 	if scripts[0] != `<script src="`+AssetPath("kiosk.js")+`" defer>` || scripts[1] != `<script type="application/json" id="init">` {
 		t.Errorf("scripts: %q", scripts)
 	}
-	for _, id := range []string{"banners", "cur", "free", "nx", "none", "later", "left", "prog", "cd", "next",
+	for _, id := range []string{"banners", "allday", "chips", "cur", "free", "nx", "none", "later", "left", "prog", "cd", "next",
 		"badge", "ffor", "sr", "clock", "date", "updated", "conn", "toast", "skip", "init"} {
 		if strings.Count(out, ` id="`+id+`"`) != 1 {
 			t.Errorf("element #%s: want exactly one (kiosk.js needs it)", id)
@@ -329,8 +354,8 @@ func TestScriptBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(js) >= 8*1024 {
-		t.Errorf("kiosk.js is %d bytes, budget 8 KiB", len(js))
+	if len(js) >= 9*1024 {
+		t.Errorf("kiosk.js is %d bytes, budget 9 KiB", len(js))
 	}
 	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "setAttribute('style", "setAttribute('on", "http:", "https:"} {
 		if bytes.Contains(js, []byte(bad)) {
@@ -430,4 +455,129 @@ func TestLongMeetingProgress(t *testing.T) {
 	if out := render(t, d); !strings.Contains(out, `<progress id="prog" max="1000" value="500">`) {
 		t.Error("progress of a two-year event")
 	}
+}
+
+// allDayStrip is the strip's markup in a rendered page.
+func allDayStrip(t *testing.T, out string) string {
+	t.Helper()
+	i := strings.Index(out, `<section id="allday"`)
+	if i < 0 {
+		t.Fatal("no all-day strip")
+	}
+	j := strings.Index(out[i:], "</section>")
+	if j < 0 {
+		t.Fatal("all-day strip not closed")
+	}
+	return out[i : i+j]
+}
+
+func pageInit(t *testing.T, out string) initData {
+	t.Helper()
+	const open = `<script type="application/json" id="init">`
+	i := strings.Index(out, open)
+	j := strings.LastIndex(out, "</script>")
+	if i < 0 || j < i {
+		t.Fatal("no init data")
+	}
+	var in initData
+	if err := json.Unmarshal([]byte(out[i+len(open):j]), &in); err != nil {
+		t.Fatalf("init data: %v", err)
+	}
+	return in
+}
+
+// The all-day strip sits above Now, is hidden when there is nothing all
+// day, shows at most four items (three chips and "+N more" when there are
+// more), renders calendar text as text, and the init data carries every
+// event so kiosk.js paints the same strip.
+func TestAllDayStrip(t *testing.T) {
+	allDay := func(id, subject, color string) MeetingView {
+		return MeetingView{ID: id, Subject: subject, Calendar: "Work", Color: color,
+			Start: time.Date(2025, 11, 12, 0, 0, 0, 0, cet), End: time.Date(2025, 11, 13, 0, 0, 0, 0, cet), AllDay: true}
+	}
+	chips := func(strip string) int { return strings.Count(strip, `<li class="chip`) }
+
+	t.Run("hidden", func(t *testing.T) {
+		out := render(t, base())
+		strip := allDayStrip(t, out)
+		if !strings.HasPrefix(strip, `<section id="allday" class="allday-strip" aria-labelledby="allday-h" hidden>`) || chips(strip) != 0 {
+			t.Errorf("empty strip not hidden: %s", strip)
+		}
+		if !strings.Contains(out, `"all_day_today":[]`) {
+			t.Error(`init data: want "all_day_today":[] (kiosk.js reads a list)`)
+		}
+	})
+
+	t.Run("present", func(t *testing.T) {
+		d := base()
+		d.AllDay = []MeetingView{allDay("h", "Public holiday", "#1e90ff"), allDay("o", "Out of office", "nope")}
+		d.AllDay[1].Tentative = true
+		out := render(t, d)
+		if a, n := strings.Index(out, `id="allday"`), strings.Index(out, `id="now"`); a < 0 || a > n {
+			t.Error("the strip must come before the Now zone")
+		}
+		strip := allDayStrip(t, out)
+		for _, w := range []string{
+			`<section id="allday" class="allday-strip" aria-labelledby="allday-h">`,
+			`<h2 id="allday-h" class="label">All day</h2>`,
+			`<li class="chip allday"><span class="dot" aria-hidden="true"></span> <span class="m-title" dir="auto">Public holiday</span></li>`,
+			`<li class="chip tentative allday"><span class="dot" aria-hidden="true"></span> <span class="m-title" dir="auto">Out of office</span></li>`,
+		} {
+			if !strings.Contains(strip, w) {
+				t.Errorf("strip lacks %s:\n%s", w, strip)
+			}
+		}
+		if chips(strip) != 2 || strings.Contains(strip, "more") {
+			t.Errorf("want two chips and no +N more:\n%s", strip)
+		}
+		in := pageInit(t, out)
+		if len(in.AllDay) != 2 || in.AllDay[0].Subject != "Public holiday" || in.AllDay[0].Color != "#1e90ff" ||
+			!in.AllDay[0].AllDay || in.AllDay[1].Color != "" || in.AllDay[1].Status != "TENTATIVE" ||
+			in.AllDay[0].StartLocal != "2025-11-12T00:00:00+01:00" || in.AllDay[0].EndLocal != "2025-11-13T00:00:00+01:00" {
+			t.Errorf("init all_day_today = %+v", in.AllDay)
+		}
+	})
+
+	for n, want := range map[int]struct {
+		chips int
+		more  string
+	}{1: {1, ""}, 3: {3, ""}, 4: {4, ""}, 5: {4, "+2 more"}, 9: {4, "+6 more"}} {
+		t.Run(fmt.Sprint("count", n), func(t *testing.T) {
+			d := base()
+			for i := range n {
+				d.AllDay = append(d.AllDay, allDay(fmt.Sprint(i), fmt.Sprint("Event ", i), ""))
+			}
+			out := render(t, d)
+			strip := allDayStrip(t, out)
+			if got := chips(strip); got != want.chips {
+				t.Errorf("%d events: %d items, want %d", n, got, want.chips)
+			}
+			if want.more != "" && !strings.Contains(strip, `<li class="chip more">`+want.more+`</li>`) ||
+				want.more == "" && strings.Contains(strip, "more") {
+				t.Errorf("%d events: want %q:\n%s", n, want.more, strip)
+			}
+			if in := pageInit(t, out); len(in.AllDay) != n {
+				t.Errorf("init data has %d all-day events, want all %d", len(in.AllDay), n)
+			}
+		})
+	}
+
+	t.Run("escaped", func(t *testing.T) {
+		d := base()
+		d.AllDay = []MeetingView{allDay(`"><script>alert(1)</script>`, `<img src=x onerror=alert(1)>`, `red;background:url(javascript:alert(1))`)}
+		out := render(t, d)
+		strip := allDayStrip(t, out)
+		if !strings.Contains(strip, `<span class="m-title" dir="auto">&lt;img src=x onerror=alert(1)&gt;</span>`) {
+			t.Errorf("title not escaped as text:\n%s", strip)
+		}
+		for _, bad := range []string{"<img", "<script>alert", "javascript:", "red;background"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("page contains %q", bad)
+			}
+		}
+		if !strings.Contains(out, `"subject":"\u003cimg src=x onerror=alert(1)\u003e"`) {
+			t.Error("init data: subject not JSON-escaped")
+		}
+		checkPage(t, out)
+	})
 }

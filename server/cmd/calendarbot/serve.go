@@ -297,6 +297,9 @@ func pageHandler(svc service.Service, loc *time.Location) http.Handler {
 		for i := range wn.Later {
 			d.Later = append(d.Later, *meetingView(&wn.Later[i]))
 		}
+		for i := range wn.AllDayToday {
+			d.AllDay = append(d.AllDay, *meetingView(&wn.AllDayToday[i]))
+		}
 		if t, err := time.Parse(time.RFC3339, wn.Data.UpdatedISO); err == nil {
 			d.UpdatedAt, d.StaleSince = t, t
 		}

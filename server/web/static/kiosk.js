@@ -3,7 +3,7 @@
 (() => {
 'use strict';
 const d = document, E = {}, M = Math, fl = M.floor;
-'banners cur free nx none later left prog cd next badge ffor sr clock date updated conn toast skip init'
+'banners allday chips cur free nx none later left prog cd next badge ffor sr clock date updated conn toast skip init'
 	.split(' ').forEach(i => { E[i] = d.getElementById(i); });
 d.documentElement.classList.replace('no-js', 'js');
 const COLOR = /^#[0-9a-f]{6}$/i, WD = 'SunMonTueWedThuFriSat', MO = 'JanFebMarAprMayJunJulAugSepOctNovDec';
@@ -78,6 +78,16 @@ const fill = (el, m) => {
 	if (COLOR.test(m.color)) el.style.setProperty('--cal', m.color); else el.style.removeProperty('--cal');
 };
 
+// li: a "later" item (r: with its time range) or an all-day chip.
+const li = (m, cls, r) => {
+	const e = mk('li', cls);
+	span(e, 'dot', '', 'aria-hidden', 'true');
+	if (r) span(e, 'm-range');
+	span(e, 'm-title', '', 'dir', 'auto');
+	fill(e, m);
+	return e;
+};
+
 const render = full => {
 	const t = now(), w = wall(t), c = S.cur, n = S.next;
 	let s = 0, lv = '';
@@ -88,14 +98,12 @@ const render = full => {
 		show(E.free, !c);
 		fill(E.nx, n);
 		show(E.none, !n);
-		E.later.replaceChildren(...S.later.slice(0, 3).map(m => {
-			const li = mk('li', 'meeting');
-			span(li, 'dot', '', 'aria-hidden', 'true');
-			span(li, 'm-range');
-			span(li, 'm-title', '', 'dir', 'auto');
-			fill(li, m);
-			return li;
-		}));
+		E.later.replaceChildren(...S.later.slice(0, 3).map(m => li(m, 'meeting', 1)));
+		// all day: up to 4 chips, or 3 and "+N more" (as web.go)
+		const a = S.allday, x = a.length > 4 ? 3 : 4;
+		show(E.allday, a.length);
+		E.chips.replaceChildren(...a.slice(0, x).map(m => li(m, 'chip')));
+		if (a.length > x) E.chips.append(mk('li', 'chip more', `+${a.length - x} more`));
 		const b = bannerList(S.data), k = JSON.stringify(b);
 		if (k !== bKey) {
 			bKey = k;
@@ -137,13 +145,15 @@ const render = full => {
 
 const apply = (j, local) => {
 	sync(j.now_iso, local);
-	S = { cur: j.current, next: j.meeting, later: j.later || [], data: j.data || {} };
+	S = { cur: j.current, next: j.meeting, later: j.later || [], allday: j.all_day_today || [], data: j.data || {} };
 	render(1);
 };
-// tick moves meetings along as time passes, then asks the server.
+// tick moves meetings along as time passes, then asks the server; at
+// midnight yesterday's all-day events go at once.
 const tick = () => {
 	const t = now();
 	let moved = 0;
+	if (ymd(wall(t)) !== today) { S.allday = S.allday.filter(m => P(m.end_local) > t); moved = 1; }
 	if (S.cur && P(S.cur.end_local) <= t) { S.cur = null; moved = 1; }
 	if (S.next && P(S.next.start_local) <= t) { S.cur = S.next; S.next = S.later.shift(); moved = 1; }
 	render(moved);
