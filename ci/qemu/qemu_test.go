@@ -151,7 +151,9 @@ const feedICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CalendarBot//QEMU t
 // TestVirtBoot boots the initramfs on -M virt and checks the server fetched
 // a feed from the host and answers /api/whats-next correctly for a frozen
 // clock. It also records the boot time: QEMU start to the first correct
-// answer.
+// answer. The machine has a screen (bochs-display): the boot screen must
+// appear on it, then the server's drawing, pixel for pixel as the server
+// renders /display.png (screen_test.go).
 func TestVirtBoot(t *testing.T) {
 	o := buildBoard(t, build.BoardQEMU)
 	fetched := make(chan struct{}, 16)
@@ -168,22 +170,50 @@ func TestVirtBoot(t *testing.T) {
 	hostPort := freePort(t)
 	// Guest 10.0.2.2 is the host's loopback in QEMU's user-mode network.
 	args := fmt.Sprintf(`--feed Work=http://10.0.2.2:%d/work.ics --now 2026-01-15T08:20:00Z --tz Europe/Berlin`, feedPort)
+	// The screen as the renderer draws it on the host, for the same feed
+	// (fetched from 127.0.0.1) and clock.
+	want := hostRender(t, []string{"--feed", fmt.Sprintf("Work=http://127.0.0.1:%d/work.ics", feedPort),
+		"--now", "2026-01-15T08:20:00Z", "--tz", "Europe/Berlin"})
+	for len(fetched) > 0 {
+		<-fetched // the host's fetch does not count as the guest's
+	}
 	// No SD card on virt: the config comes from the initramfs, and QEMU's
 	// real-time clock makes the time plausible, so nothing waits.
 	cmdline := `console=ttyAMA0 panic=-1 calendarbot.port=8080 calendarbot.config=/etc/calendarbot/calendarbot.toml calendarbot.clockwait=0 calendarbot.args="` + args + `"`
 	console := &syncBuffer{}
+	qmpSock := filepath.Join(t.TempDir(), "qmp.sock")
 	start := time.Now()
-	startQEMU(t, []string{
+	startQEMU(t, append([]string{
 		"-M", "virt", "-cpu", "cortex-a53", "-m", "512", "-smp", "4",
 		"-kernel", o.Kernel, "-initrd", o.Initramfs, "-append", cmdline,
 		"-nographic", "-no-reboot", "-monitor", "none",
+		"-qmp", "unix:" + qmpSock + ",server=on,wait=off",
 		"-netdev", fmt.Sprintf("user,id=n,hostfwd=tcp:127.0.0.1:%d-:8080", hostPort),
 		"-device", "virtio-net-pci,netdev=n,romfile=",
-	}, console)
+	}, screenDevice()...), console)
 	defer func() {
 		if t.Failed() {
 			t.Logf("serial console:\n%s", console.String())
 		}
+	}()
+	q, err := dialQMP(qmpSock, 30*time.Second)
+	if err != nil {
+		t.Fatalf("QEMU's QMP socket: %v", err)
+	}
+	defer q.Close()
+	boot := &bootScreenWatcher{}
+	bootDone, stopBoot := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(bootDone)
+		boot.run(t, q, console, start, stopBoot)
+	}()
+	defer func() {
+		select {
+		case <-stopBoot:
+		default:
+			close(stopBoot)
+		}
+		<-bootDone
 	}()
 	client := &http.Client{Timeout: 2 * time.Second}
 	url := fmt.Sprintf("http://127.0.0.1:%d/api/whats-next", hostPort)
@@ -235,6 +265,9 @@ func TestVirtBoot(t *testing.T) {
 				} else {
 					t.Logf("guest clock state: %s", h.Clock.State)
 				}
+				<-bootDone // the server's first frame has been reported
+				t.Logf("QEMU start to the server's first frame on the screen: %s", boot.firstFrame.Round(10*time.Millisecond))
+				checkScreen(t, q, hostPort, want, boot, console)
 				return
 			}
 		}

@@ -55,15 +55,17 @@ type Options struct {
 	NetWait    time.Duration
 	ClockWait  time.Duration // how long the server start waits for NTP when the clock is not plausible
 
-	Modules  ModuleLoader
-	Mounter  Mounter
-	Net      Network
-	Clock    Clock
-	Starter  Starter
-	Watchdog WatchdogOpener
-	Dial     DialFunc                             // for SNTP; net.Dialer by default
-	After    func(time.Duration) <-chan time.Time // time.After by default (injected in tests)
-	Shell    []string                             // shell started with calendarbot.debug=1; /bin/defaultsh, /bin/sh
+	Modules ModuleLoader
+	Mounter Mounter
+	Net     Network
+	Clock   Clock
+	Starter Starter
+	// BootScreenStarter runs `calendarbot bootscreen`; Starter by default.
+	BootScreenStarter Starter
+	Watchdog          WatchdogOpener
+	Dial              DialFunc                             // for SNTP; net.Dialer by default
+	After             func(time.Duration) <-chan time.Time // time.After by default (injected in tests)
+	Shell             []string                             // shell started with calendarbot.debug=1; /bin/defaultsh, /bin/sh
 }
 
 // Run brings the appliance up and supervises the server until ctx ends:
@@ -114,14 +116,26 @@ func Run(ctx context.Context, o Options) error {
 		log.SetOutput(io.Discard)
 	}
 
+	// The boot screen, when there is a screen (simplefb is built into the
+	// kernel; a DRM driver may come with the modules: look again after).
+	screen := newBootScreen(ctx, c, o, false)
+	screen.Step(StepDrivers, StateRunning, "")
+
 	// 1. Modules.
-	LoadModules(c, o.Root, o.Modules)
+	modSummary, modOK := LoadModules(c, o.Root, o.Modules)
+	if screen == nil {
+		screen = newBootScreen(ctx, c, o, true)
+	}
+	screen.Step(StepDrivers, stepState(modOK), modSummary)
 
 	// 2. Configuration (boot partition, read-only).
+	screen.Step(StepConfig, StateRunning, "looking for the SD card")
 	cs := FindConfig(ctx, c, o, knobs.Config)
 	writeJSON(c, o.path(PathRunDir, "config.json"), cs.status())
+	showConfig(screen, cs)
 
 	// 3. Network.
+	screen.Step(StepNetwork, StateRunning, "")
 	netState := StartNetwork(ctx, c, o, cs.Config)
 
 	// 4. Clock.
@@ -131,11 +145,20 @@ func Run(ctx context.Context, o Options) error {
 	if !netUp {
 		c.logf("network", "no network address after %s: the server starts anyway and the network keeps trying in the background", o.NetWait)
 	}
+	showNetwork(screen, netState, netUp, cs, o.Port)
+	screen.Step(StepClock, StateRunning, "asking a time server")
 	clock.SyncAtBoot(ctx, plausible, netUp)
+	showClock(screen, clock.Status())
 	go clock.KeepSynced(ctx)
 
-	// 5. Server, 6. watchdog.
-	args := ServerArgs(cs, o.Port, knobs.Args)
+	// 5. Server, 6. watchdog. The server's first frame replaces the boot
+	// screen: nothing may draw after it.
+	screen.Finish()
+	args := ServerArgs(cs, o.Port, nil)
+	if fb := screen.Framebuffer(); fb != "" {
+		args = append(args, "--framebuffer", fb)
+	}
+	args = append(args, knobs.Args...)
 	c.logf("server", "starting %s %s", o.ServerPath, strings.Join(redactArgs(args), " "))
 	logFile := newCappedFile(o.path(PathRunDir, "server.log"), 1<<20)
 	sup := &Supervisor{

@@ -3,6 +3,7 @@ package appliance
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,16 +73,17 @@ func normModule(name string) string { return strings.ReplaceAll(name, "-", "_") 
 // usually loaded the modules-load.d ones already; those are reported as
 // such. A module that is missing or fails is logged and skipped: the
 // appliance goes on with what it has (a missing USB Ethernet driver must
-// not keep the status page from showing on the screen).
-func LoadModules(c *console, root string, l ModuleLoader) {
+// not keep the status page from showing on the screen). It returns a
+// summary for the boot screen and whether every module is there.
+func LoadModules(c *console, root string, l ModuleLoader) (summary string, complete bool) {
 	list := ModuleList(root)
 	if len(list) == 0 {
 		c.logf("modules", "no modules listed in %s/*.conf or %s", PathModulesLoadD, PathModuleList)
-		return
+		return "none needed", true
 	}
 	if l == nil {
 		c.logf("modules", "loading kernel modules is not supported on this platform: skipped %s", strings.Join(list, " "))
-		return
+		return "not supported here", true
 	}
 	loaded := LoadedModules(root)
 	var ok, already, missing, failed []string
@@ -106,4 +108,8 @@ func LoadModules(c *console, root string, l ModuleLoader) {
 	if len(ok) > 0 {
 		c.debugf("modules", "loaded: %s", strings.Join(ok, " "))
 	}
+	if bad := append(missing, failed...); len(bad) > 0 {
+		return "not loaded: " + strings.Join(bad, ", "), false
+	}
+	return fmt.Sprintf("%d loaded", len(ok)+len(already)), true
 }

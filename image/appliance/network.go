@@ -94,6 +94,17 @@ type NetState struct {
 	addrs   map[string]string
 	netOK   bool
 	started bool
+	// state is /run/calendarbot/network.json (see NetStatus); "" = none
+	state   string
+	c       *console
+	writeMu sync.Mutex
+}
+
+// NetStatus is the content of /run/calendarbot/network.json, which the
+// server reads to say "no network" on the screen.
+type NetStatus struct {
+	State     string            `json:"state"` // "down" until an interface has an address, then "up"
+	Addresses map[string]string `json:"addresses"`
 }
 
 func newNetState() *NetState {
@@ -105,6 +116,20 @@ func (s *NetState) markUp(iface, addr string) {
 	s.addrs[iface] = addr
 	s.mu.Unlock()
 	s.upOnce.Do(func() { close(s.up) })
+	s.write()
+}
+
+func (s *NetState) write() {
+	if s.state == "" {
+		return
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	st := NetStatus{State: "down", Addresses: s.Addresses()}
+	if len(st.Addresses) > 0 {
+		st.State = "up"
+	}
+	writeJSON(s.c, s.state, st)
 }
 
 // Up is closed once an interface has an address.
@@ -154,6 +179,8 @@ func StartNetwork(ctx context.Context, c *console, o Options, cfg *config.Config
 		return st
 	}
 	st.started = true
+	st.state, st.c = o.path(PathRunDir, "network.json"), c
+	st.write()
 	var ncfg config.Network
 	if cfg != nil {
 		ncfg = cfg.Network

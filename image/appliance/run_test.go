@@ -46,7 +46,7 @@ func runAppliance(t *testing.T, root, cmdline string, m *fakeMounter, n *fakeNet
 		done <- Run(ctx, Options{
 			Root: root, Console: &out, Cmdline: &cmdline,
 			DeviceWait: 300 * time.Millisecond, NetWait: 300 * time.Millisecond, ClockWait: 300 * time.Millisecond,
-			Modules: &fakeLoader{}, Mounter: m, Net: n, Clock: clk, Starter: st,
+			Modules: &fakeLoader{}, Mounter: m, Net: n, Clock: clk, Starter: st, BootScreenStarter: testBootScreenStarter,
 			Watchdog: func() (WatchdogDevice, error) { return nil, os.ErrNotExist },
 			Dial:     dialer(),
 		})

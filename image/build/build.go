@@ -91,7 +91,7 @@ func Build(ctx context.Context, o Options) (*Output, error) {
 		return nil, err
 	}
 
-	mods := bootfiles.VirtioNet
+	mods := append(append([]string{}, bootfiles.VirtioNet...), bootfiles.QEMUDisplay...)
 	if o.Board == BoardZero2W {
 		mods = append(append(append([]string{}, bootfiles.PiSDCard...), bootfiles.USBEthernet...), bootfiles.Watchdog...)
 		// The SoC's hardware RNG: without it the kernel's random pool can

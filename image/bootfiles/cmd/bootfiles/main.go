@@ -30,6 +30,7 @@ var sets = map[string][]string{
 	"PiWiFi":      bootfiles.PiWiFi,
 	"USBEthernet": bootfiles.USBEthernet,
 	"Watchdog":    bootfiles.Watchdog,
+	"QEMUDisplay": bootfiles.QEMUDisplay,
 }
 
 func usage() {
@@ -38,7 +39,7 @@ func usage() {
   unpack                 fetch + unpack + depmod (cached by manifest hash), print paths
   closure [-deps] SET|MODULE...
                          print the .ko files (relative to the modules dir) in load order;
-                         SETs: VirtioNet PiSDCard PiWiFi USBEthernet Watchdog;
+                         SETs: VirtioNet PiSDCard PiWiFi USBEthernet Watchdog QEMUDisplay;
                          -deps prints the trimmed modules.dep instead
   pin [-write]           resolve the newest versions with apt (private config in the
                          cache) and print the updated manifest, or write it to -manifest
