@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -37,8 +38,13 @@ type Options struct {
 	OutDir     string
 	ConfigFile string // baked into the image as the default calendarbot.toml; "" = overlays/boot's template
 	Debug      bool   // shell and debug commands on the serial console
-	RepoRoot   string // where overlays/ lives
-	CacheDir   string // Debian packages; "" = bootfiles.CacheDir()
+	// Version is what the server reports (calendarbot version, the boot
+	// screen); "" = `git describe --tags --always --dirty` in RepoRoot,
+	// else "dev". It is a function of the commit, so builds stay
+	// reproducible.
+	Version  string
+	RepoRoot string // where overlays/ lives
+	CacheDir string // Debian packages; "" = bootfiles.CacheDir()
 	// SourceDateEpoch makes the output reproducible; 0 = $SOURCE_DATE_EPOCH or the last commit's time.
 	SourceDateEpoch int64
 	Log             io.Writer
@@ -62,6 +68,9 @@ func Build(ctx context.Context, o Options) (*Output, error) {
 	}
 	if o.Board != BoardZero2W && o.Board != BoardQEMU {
 		return nil, fmt.Errorf("unknown board %q (zero2w or qemu)", o.Board)
+	}
+	if strings.ContainsAny(o.Version, " \t\n'\"\\") {
+		return nil, fmt.Errorf("version %q: no spaces or quotes (it goes into -ldflags)", o.Version)
 	}
 	if o.CacheDir == "" {
 		d, err := bootfiles.CacheDir()
@@ -139,7 +148,7 @@ func Build(ctx context.Context, o Options) (*Output, error) {
 	out.Initramfs = filepath.Join(o.OutDir, "initramfs-"+o.Board+".cpio.gz")
 	fmt.Fprintf(o.Log, "mkimage: initramfs for %s (%d modules)\n", o.Board, len(kos))
 	out.Initrd, err = initramfs.Build(ctx, initramfs.Options{
-		Out: out.Initramfs, TempDir: tmp, Debug: o.Debug, Files: files, Contents: contents,
+		Out: out.Initramfs, TempDir: tmp, Debug: o.Debug, Files: files, Contents: contents, Version: o.version(),
 		Logger: slog.New(slog.NewTextHandler(o.Log, nil)),
 	})
 	if err != nil {
@@ -212,4 +221,16 @@ func sourceDateEpoch() int64 {
 		}
 	}
 	return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+}
+
+// version is o.Version, or git's description of RepoRoot's commit.
+func (o *Options) version() string {
+	if o.Version != "" {
+		return o.Version
+	}
+	out, err := exec.Command("git", "-C", o.RepoRoot, "describe", "--tags", "--always", "--dirty").Output()
+	if v := strings.TrimSpace(string(out)); err == nil && v != "" {
+		return v
+	}
+	return "dev"
 }

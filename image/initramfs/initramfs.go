@@ -68,6 +68,9 @@ type Options struct {
 	Contents map[string][]byte
 	// Logger receives the builder's progress; nil discards it.
 	Logger *slog.Logger
+	// Version is stamped into the server (main.version and the feed
+	// fetcher's User-Agent); "" leaves the server's "dev".
+	Version string
 }
 
 // Result describes a built archive.
@@ -109,7 +112,7 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 		uimage.WithTempDir(o.TempDir),
 		uimage.WithBaseArchive(uimage.DefaultRamfs()),
 		uimage.WithBusyboxCommands(cmds...),
-		uimage.WithCommands(&golang.BuildOpts{}, builder.Binary, ServerCmd),
+		uimage.WithCommands(serverBuildOpts(o.Version), builder.Binary, ServerCmd),
 		uimage.WithInit("init"),
 		uimage.WithUinit("uinit"),
 		uimage.WithSkipLDD(),
@@ -201,4 +204,16 @@ func Reproducible(in, out string, contents map[string][]byte) (*Result, error) {
 	}
 	res.Compressed = st.Size()
 	return res, nil
+}
+
+// serverBuildOpts keeps mkuimage's defaults (stripped, no build ID,
+// -trimpath, no inlining for a smaller binary) and stamps the version: a
+// later -ldflags replaces mkuimage's, so it repeats "-s -w -buildid=".
+func serverBuildOpts(version string) *golang.BuildOpts {
+	if version == "" {
+		return &golang.BuildOpts{}
+	}
+	return &golang.BuildOpts{ExtraArgs: []string{"-ldflags", "-s -w -buildid=" +
+		" -X main.version=" + version +
+		" -X github.com/calendarbot/calendarbot/server/feed.Version=" + version}}
 }

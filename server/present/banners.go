@@ -1,6 +1,10 @@
 package present
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Feed is one feed's freshness, as the banners need it.
 type Feed struct {
@@ -42,7 +46,7 @@ func (c Clock) Banners(s Status) []Banner {
 			// Never loaded: there is no saved data to speak of, and the
 			// empty agenda below must not read as a free day.
 			feedSaid = true
-			out = append(out, Banner{Text: "Calendar '" + f.Name + "' could not be loaded", Detail: f.Error})
+			out = append(out, Banner{Text: "Calendar '" + f.Name + "' could not be loaded", Detail: FeedError(f.Name, f.Error)})
 			continue
 		}
 		if !f.Stale {
@@ -53,7 +57,7 @@ func (c Clock) Banners(s Status) []Banner {
 		if !f.LastSuccess.IsZero() {
 			t += " since " + c.Instant(f.LastSuccess)
 		}
-		out = append(out, Banner{Text: t + " — showing saved data", Detail: f.Error})
+		out = append(out, Banner{Text: t + " — showing saved data", Detail: FeedError(f.Name, f.Error)})
 	}
 	if s.Stale && !feedSaid {
 		since := s.StaleSince
@@ -78,4 +82,14 @@ func (c Clock) Banners(s Status) []Banner {
 		}
 	}
 	return out
+}
+
+// FeedError is a feed's error for a banner that already names the feed:
+// without the `feed "Work": ` prefix the fetcher puts on it for logs.
+// kiosk.js does the same.
+func FeedError(name, err string) string {
+	if rest, ok := strings.CutPrefix(err, "feed "+strconv.Quote(name)+": "); ok {
+		return rest
+	}
+	return err
 }

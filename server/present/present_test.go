@@ -125,3 +125,16 @@ func TestBanners(t *testing.T) {
 		t.Errorf("banners %q", bs)
 	}
 }
+
+func TestFeedError(t *testing.T) {
+	for _, tt := range []struct{ name, err, want string }{
+		{"Work", `feed "Work": GET https://example.com/…: 401 Unauthorized`, "GET https://example.com/…: 401 Unauthorized"},
+		{"Work", `feed "Home": timed out`, `feed "Home": timed out`}, // another feed's name stays
+		{"Work", "not an iCalendar feed", "not an iCalendar feed"},
+		{"Work", "", ""},
+	} {
+		if got := FeedError(tt.name, tt.err); got != tt.want {
+			t.Errorf("FeedError(%q, %q) = %q, want %q", tt.name, tt.err, got, tt.want)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func ICS(now time.Time, loc *time.Location) []byte {
 	w("DTSTAMP:%s", utc(now))
 	w("DTSTART;VALUE=DATE:%s", date(day))
 	w("DTEND;VALUE=DATE:%s", date(day.AddDate(0, 0, 1)))
-	w("SUMMARY:Release week 🚀")
+	w("SUMMARY:Release week · v2.0") // drawable by the screen's Go fonts (no emoji)
 	w("TRANSP:TRANSPARENT")
 	w("END:VEVENT")
 	w("END:VCALENDAR")

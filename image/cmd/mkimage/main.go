@@ -30,6 +30,7 @@ func run(ctx context.Context, args []string) int {
 	cfg := fs.String("config", "", "calendarbot.toml to bake in (default: overlays/boot/calendarbot.toml)")
 	debug := fs.Bool("debug", false, "add a shell and debug commands for the serial console")
 	root := fs.String("repo", ".", "repository root (where overlays/ is)")
+	version := fs.String("version", "", "version the server reports (calendarbot version, the boot screen); default: git describe of the repository, else dev")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -38,7 +39,7 @@ func run(ctx context.Context, args []string) int {
 		return 2
 	}
 	start := time.Now()
-	o, err := build.Build(ctx, build.Options{Board: *board, OutDir: *out, ConfigFile: *cfg, Debug: *debug, RepoRoot: *root, Log: os.Stderr})
+	o, err := build.Build(ctx, build.Options{Board: *board, OutDir: *out, ConfigFile: *cfg, Debug: *debug, RepoRoot: *root, Version: *version, Log: os.Stderr})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mkimage:", err)
 		return 1

@@ -18,14 +18,18 @@ import (
 // screenPNG draws the what's-next screen at now from the same answer as
 // /api/whats-next (see screenView) and encodes it as PNG. ticking selects
 // the framebuffer's mm:ss countdowns; PNG clients look at one image for
-// minutes, so they get countdowns to the minute.
-func screenPNG(ctx context.Context, svc service.Service, loc *time.Location, now time.Time, o render.Options, ticking bool) ([]byte, error) {
+// minutes, so they get countdowns to the minute. state (may be nil) adds
+// the appliance's problems, so a PNG says what the HDMI screen says.
+func screenPNG(ctx context.Context, svc service.Service, loc *time.Location, now time.Time, o render.Options, ticking bool, state *applianceState) ([]byte, error) {
 	wn, err := svc.WhatsNext(ctx, service.WhatsNextRequest{Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("what's next: %w", err)
 	}
 	v := screenView(wn, loc)
 	v.Coarse = !ticking
+	if state != nil {
+		state.apply(&v, time.Now())
+	}
 	img, err := render.Render(v, o)
 	if err != nil {
 		return nil, fmt.Errorf("draw: %w", err)
@@ -98,9 +102,10 @@ func newTRMNL(cfg *config.Config, disp *service.Display, svc service.Service, cl
 
 // newDisplay serves the screen as PNG through the response cache.
 func newDisplay(svc service.Service, store *service.Store, c *cache.Cache, clock func() time.Time, loc *time.Location, log *slog.Logger) *service.Display {
+	state := &applianceState{dir: applianceStateDir}
 	return service.NewDisplay(service.DisplayOptions{
 		Render: func(ctx context.Context, now time.Time, o render.Options) ([]byte, error) {
-			return screenPNG(ctx, svc, loc, now, o, false)
+			return screenPNG(ctx, svc, loc, now, o, false, state)
 		},
 		Store: store, Cache: c, Clock: clock, Logger: log,
 	})

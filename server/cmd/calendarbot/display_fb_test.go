@@ -250,3 +250,32 @@ func BenchmarkFrameTick(b *testing.B) {
 	}
 	b.ReportMetric(float64(pixels)/float64(b.N), "pixels/frame")
 }
+
+// A PNG client sees the appliance's problems as the HDMI screen does: a
+// missing calendarbot.toml is a banner on /display.png too.
+func TestScreenPNGShowsApplianceProblems(t *testing.T) {
+	svc := service.New(service.Config{Location: time.UTC,
+		Clock: func() time.Time { return time.Date(2026, 1, 15, 8, 20, 0, 0, time.UTC) }}, service.NewStore())
+	o := render.Options{Width: 480, Height: 800}
+	now := time.Date(2026, 1, 15, 8, 20, 0, 0, time.UTC)
+	dir := t.TempDir()
+	plain, err := screenPNG(context.Background(), svc, time.UTC, now, o, false, &applianceState{dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"ok":false,"mode":"sample"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	warned, err := screenPNG(context.Background(), svc, time.UTC, now, o, false, &applianceState{dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(plain, warned) {
+		t.Fatal("the PNG does not show the missing calendarbot.toml")
+	}
+	v := render.View{}
+	(&applianceState{dir: dir}).apply(&v, now)
+	if len(v.Notices) == 0 || !strings.Contains(v.Notices[0], "No calendarbot.toml on the SD card") {
+		t.Fatalf("notices %q", v.Notices)
+	}
+}

@@ -142,7 +142,7 @@ func renderConfig(ctx context.Context, cfg *config.Config, now time.Time, o rend
 		cancel()
 	}
 	svc := service.New(service.Config{Location: cfg.Location, Clock: clock, Colors: colors}, store)
-	b, err := screenPNG(ctx, svc, cfg.Location, now, o, ticking)
+	b, err := screenPNG(ctx, svc, cfg.Location, now, o, ticking, nil)
 	if err != nil {
 		return nil, err
 	}

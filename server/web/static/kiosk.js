@@ -59,7 +59,7 @@ const bannerList = D => {
 	const out = [], f = (D.feeds || []).filter(f => f.stale || f.error),
 		msg = (n, t) => `Calendar${n} could not be refreshed${t ? ' since ' + inst(t) : ''} — showing saved data`;
 	if (!D.initialized) out.push(['Calendar not loaded yet — waiting for the first refresh']);
-	f.forEach(f => out.push([f.last_success_iso ? msg(` '${f.name}'`, f.last_success_iso) : `Calendar '${f.name}' could not be loaded`, f.error]));
+	f.forEach(f => out.push([f.last_success_iso ? msg(` '${f.name}'`, f.last_success_iso) : `Calendar '${f.name}' could not be loaded`, (f.error || '').replace(/^feed "[^"]*": /, '')]));
 	if (D.stale && !f.length) out.push([msg('', D.stale_since_iso || D.updated_iso)]);
 	return out;
 };
