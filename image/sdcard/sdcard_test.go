@@ -565,7 +565,7 @@ func TestBootOverlay(t *testing.T) {
 	if strings.Count(cmdline, "\n") != 1 || !strings.HasSuffix(cmdline, "\n") {
 		t.Errorf("cmdline.txt must be exactly one line: %q", cmdline)
 	}
-	for _, want := range []string{"console=ttyS1,115200", "calendarbot.boot=PARTUUID=" + PartUUID(DefaultDiskID)} {
+	for _, want := range []string{"console=ttyS1,115200", "consoleblank=0", "calendarbot.boot=PARTUUID=" + PartUUID(DefaultDiskID)} {
 		if !slices.Contains(strings.Fields(cmdline), want) {
 			t.Errorf("cmdline.txt lacks %s: %q", want, cmdline)
 		}
