@@ -124,7 +124,7 @@ func Default() *Config {
 		LogLevel:     DefaultLogLevel,
 		LogFormat:    DefaultLogFormat,
 		Display:      Display{Mode: "color"},
-		TRMNL:        TRMNL{Refresh: DefaultTRMNLRefresh},
+		TRMNL:        TRMNL{Refresh: DefaultTRMNLRefresh, Setup: true},
 	}
 }
 

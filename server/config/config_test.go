@@ -209,6 +209,7 @@ mode = "MONO"
 [trmnl]
 refresh = "15m"
 base_url = "https://cal.example.com/cb/"
+setup = false
 `)
 	want := &Config{
 		Listen: ":1", TZ: "Europe/Berlin", Now: time.Date(2025, 1, 6, 8, 0, 0, 0, time.UTC),
@@ -217,7 +218,7 @@ base_url = "https://cal.example.com/cb/"
 		FetchTimeout: time.Second, MaxFeedBytes: 1_500_000, AlexaToken: "x",
 		LogLevel: "debug", LogFormat: "json", ConfigFile: file,
 		Display: Display{Framebuffer: "/dev/fb1", Rotate: 90, Mode: "mono"},
-		TRMNL:   TRMNL{Refresh: 15 * time.Minute, BaseURL: "https://cal.example.com/cb"},
+		TRMNL:   TRMNL{Refresh: 15 * time.Minute, BaseURL: "https://cal.example.com/cb", Setup: false},
 	}
 	check := func(t *testing.T, c *Config, fileName string) {
 		t.Helper()
@@ -247,7 +248,7 @@ base_url = "https://cal.example.com/cb/"
 			"CALENDARBOT_POOLING=false", "CALENDARBOT_CACHING=0", "CALENDARBOT_COALESCING=no",
 			"CALENDARBOT_ALEXA_TOKEN=x", "CALENDARBOT_LOG_LEVEL=DEBUG", "CALENDARBOT_LOG_FORMAT=json",
 			"CALENDARBOT_FRAMEBUFFER=/dev/fb1", "CALENDARBOT_ROTATE=90", "CALENDARBOT_DISPLAY_MODE=mono",
-			"CALENDARBOT_TRMNL_REFRESH=15m", "CALENDARBOT_TRMNL_BASE_URL=https://cal.example.com/cb/",
+			"CALENDARBOT_TRMNL_REFRESH=15m", "CALENDARBOT_TRMNL_BASE_URL=https://cal.example.com/cb/", "CALENDARBOT_TRMNL_SETUP=false",
 			"PATH=/bin", "CALENDARBOT_CORPUS=/somewhere", // not ours: ignored
 		}
 		check(t, mustLoad(t, nil, env), "")
@@ -261,7 +262,7 @@ base_url = "https://cal.example.com/cb/"
 			"--no-pooling", "--no-caching", "--no-coalescing",
 			"--alexa-token=x", "--log-level=DEBUG", "--log-format=json",
 			"--framebuffer=/dev/fb1", "--rotate", "90", "--display-mode=Mono",
-			"--trmnl-refresh=15m", "--trmnl-base-url", "https://cal.example.com/cb",
+			"--trmnl-refresh=15m", "--trmnl-base-url", "https://cal.example.com/cb", "--no-trmnl-setup",
 		}
 		check(t, mustLoad(t, args, nil), "")
 	})

@@ -14,6 +14,10 @@ import (
 type TRMNL struct {
 	Refresh time.Duration // longest sleep asked of a device
 	BaseURL string        // "" or an absolute http(s) URL for image links
+	// Setup lets /api/setup hand a configured device its token. A MAC
+	// address is no secret, so owners turn it off once their devices
+	// are enrolled.
+	Setup   bool
 	Devices []TRMNLDevice
 }
 

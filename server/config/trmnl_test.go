@@ -26,7 +26,7 @@ id = "01:02:03:04:05:06"
 token = "another-long-token-123"
 `)
 	c := mustLoad(t, []string{"--config", p}, nil)
-	want := TRMNL{Refresh: 15 * time.Minute, Devices: []TRMNLDevice{
+	want := TRMNL{Refresh: 15 * time.Minute, Setup: true, Devices: []TRMNLDevice{
 		{ID: "A1:B2:C3:D4:E5:F6", Token: trmnlToken, Name: "Kitchen"},
 		{ID: "01:02:03:04:05:06", Token: "another-long-token-123"},
 	}}

@@ -87,6 +87,10 @@ type Options struct {
 	// (scheme https only for TLS, or X-Forwarded-Proto: https from a
 	// proxy on loopback).
 	BaseURL string
+	// SetupOff makes /api/setup refuse every device: a MAC address is no
+	// secret, so once the devices are enrolled their tokens should not
+	// be handed out again.
+	SetupOff bool
 	// ImagePath serves ImageFunc's PNG given w, h and mode=mono
 	// parameters; "" means "/display.png".
 	ImagePath string
@@ -140,6 +144,7 @@ var (
 	rejectedUnknown  = metrics.NewCounter(`calendarbot_trmnl_rejected_total{reason="unknown_device"}`)
 	rejectedToken    = metrics.NewCounter(`calendarbot_trmnl_rejected_total{reason="bad_token"}`)
 	rejectedDisabled = metrics.NewCounter(`calendarbot_trmnl_rejected_total{reason="disabled"}`)
+	rejectedSetupOff = metrics.NewCounter(`calendarbot_trmnl_rejected_total{reason="setup_off"}`)
 	logEntries       = metrics.NewCounter(`calendarbot_trmnl_log_entries_total`)
 )
 
@@ -271,6 +276,13 @@ func (s *Server) Setup() http.Handler {
 			return
 		}
 		mac, ok := NormalizeMAC(r.Header.Get("ID"))
+		if s.o.SetupOff {
+			rejectedSetupOff.Inc()
+			s.o.Logger.Info("trmnl: setup refused: enrolment is off", "friendly_id", friendlyOrNone(mac, ok))
+			writeJSON(w, http.StatusOK, answer{Status: http.StatusForbidden,
+				Message: "Setting up devices is turned off on this CalendarBot server ([trmnl] setup = false). Set it to true and restart the server to set this device up again."})
+			return
+		}
 		d := s.byID[mac]
 		if !ok || d == nil {
 			rejectedUnknown.Inc()

@@ -448,3 +448,25 @@ func TestNormalizeMAC(t *testing.T) {
 		}
 	}
 }
+
+// With enrolment off, even a configured MAC gets no token (a MAC is no
+// secret), and the device is told why on its screen; devices already set
+// up keep working.
+func TestSetupOff(t *testing.T) {
+	f := newFixture(t)
+	f.srv.o.SetupOff = true
+	before := rejectedSetupOff.Get()
+	w, m := do(t, f.srv.Setup(), "GET", "/api/setup", http.Header{"Id": {testMAC}}, "")
+	if w.Code != 200 || m["status"] != 403.0 || m["api_key"] != nil || !strings.Contains(m["message"].(string), "[trmnl] setup = false") {
+		t.Fatalf("setup with enrolment off: %d %v", w.Code, m)
+	}
+	if strings.Contains(w.Body.String(), testToken) {
+		t.Fatal("token handed out with enrolment off")
+	}
+	if rejectedSetupOff.Get() != before+1 {
+		t.Errorf("rejected counter %d, want %d", rejectedSetupOff.Get(), before+1)
+	}
+	if w, m := do(t, f.srv.Display(), "GET", "http://192.168.1.20/api/display", recorded(t), ""); w.Code != 200 || m["status"] != 0.0 {
+		t.Errorf("an enrolled device stopped working: %d %v", w.Code, m)
+	}
+}

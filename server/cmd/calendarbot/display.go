@@ -80,9 +80,10 @@ func newTRMNL(cfg *config.Config, disp *service.Display, svc service.Service, cl
 		devices[i] = trmnl.Device{ID: d.ID, Token: d.Token, Name: d.Name}
 	}
 	return trmnl.New(trmnl.Options{
-		Devices: devices,
-		Refresh: cfg.TRMNL.Refresh,
-		BaseURL: cfg.TRMNL.BaseURL,
+		Devices:  devices,
+		Refresh:  cfg.TRMNL.Refresh,
+		BaseURL:  cfg.TRMNL.BaseURL,
+		SetupOff: !cfg.TRMNL.Setup,
 		Image: func(ctx context.Context, w, h int, mode render.Mode) ([]byte, error) {
 			e, err := disp.PNG(ctx, render.Options{Width: w, Height: h, Mode: mode})
 			if err != nil {
