@@ -197,6 +197,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	addr := ln.Addr().String()
 	log.Info("listening", "addr", addr, "feeds", len(names), "tz", cfg.Location.String(), "config", cfg.ConfigFile)
 	fmt.Fprintf(stdout, "CalendarBot is serving on %s\n", displayURL(addr))
+	fmt.Fprintf(stdout, "  the screen as an image: %sdisplay.png (e-ink: ?w=800&h=480&mode=mono)\n", displayURL(addr))
 	if ready != nil {
 		ready(addr)
 	}
