@@ -337,8 +337,9 @@ func (r *Report) markdown() string {
 	if i16 >= 0 {
 		under := load("default", i16, func(l *LoadResult) float64 { return kib2mib(l.RSSMaxKiB) })
 		hwmL := srv("default", func(s *ServerRun) float64 { return kib2mib(s.HWMAfterLoadKiB) })
-		p("| RSS under load (c=%d): max VmRSS / VmHWM after | ≤ 15 MiB | 60 MiB, no growth | %s / %s MiB | %s |\n",
-			c16, r.show(under, fmtF(1)), r.show(hwmL, fmtF(1)), verdict(med(hwmL) <= 15))
+		anon := load("default", i16, func(l *LoadResult) float64 { return kib2mib(l.AnonMaxKiB) })
+		p("| RSS under load (c=%d): max VmRSS / VmHWM after | ≤ 15 MiB | 60 MiB, no growth | %s / %s MiB (anonymous ≤ %s) | %s |\n",
+			c16, r.show(under, fmtF(1)), r.show(hwmL, fmtF(1)), r.show(anon, fmtF(1)), verdict(med(hwmL) <= 15))
 	}
 	if i1 >= 0 {
 		p("| what's-next c=%d: req/s | — | 2,100–3,000 | %s | |\n", c1, r.show(load("default", i1, func(l *LoadResult) float64 { return l.RPS }), fmtInt))
@@ -418,34 +419,39 @@ func (r *Report) markdown() string {
 	}
 
 	p("\n#### Memory and cache by server, MiB\n\n")
-	p("| server | VmRSS / VmHWM after first refresh | of which anonymous / file-backed | max VmRSS under load | VmRSS / VmHWM after load | cache hits / misses / coalesced (last run) |\n|---|---|---|---|---|---|\n")
+	p("| server | VmRSS / VmHWM after first refresh | of which anonymous / file-backed | max VmRSS / anonymous under load | VmRSS / VmHWM after load | cache hits / misses / coalesced (last run) |\n|---|---|---|---|---|---|\n")
 	last := &r.Runs[len(r.Runs)-1]
 	for _, n := range serverNames {
 		if r.Runs[0].server(n) == nil {
 			continue
 		}
-		under := func(x *Run) float64 {
-			s := x.server(n)
-			if s == nil {
-				return math.NaN()
+		underBy := func(f func(*LoadResult) int64) func(x *Run) float64 {
+			return func(x *Run) float64 {
+				s := x.server(n)
+				if s == nil {
+					return math.NaN()
+				}
+				var m int64
+				for i := range s.Loads {
+					m = max(m, f(&s.Loads[i]))
+				}
+				return kib2mib(m)
 			}
-			var m int64
-			for _, l := range s.Loads {
-				m = max(m, l.RSSMaxKiB)
-			}
-			return kib2mib(m)
 		}
+		under := underBy(func(l *LoadResult) int64 { return l.RSSMaxKiB })
+		anon := underBy(func(l *LoadResult) int64 { return l.AnonMaxKiB })
 		cache := "—"
 		if s := last.server(n); s != nil && n != "minimal" {
 			cache = fmt.Sprintf("%s / %s / %s", fmtInt(s.Metrics[`calendarbot_cache_requests_total{result="hit"}`]),
 				fmtInt(s.Metrics[`calendarbot_cache_requests_total{result="miss"}`]), fmtInt(s.Metrics[`calendarbot_coalesced_total`]))
 		}
-		p("| %s | %s / %s | %s / %s | %s | %s / %s | %s |\n", label(n),
+		p("| %s | %s / %s | %s / %s | %s / %s | %s / %s | %s |\n", label(n),
 			r.show(srv(n, func(s *ServerRun) float64 { return kib2mib(s.RSSRefreshKiB) }), fmtF(1)),
 			r.show(srv(n, func(s *ServerRun) float64 { return kib2mib(s.HWMRefreshKiB) }), fmtF(1)),
 			r.show(srv(n, func(s *ServerRun) float64 { return kib2mib(s.RssAnonKiB) }), fmtF(1)),
 			r.show(srv(n, func(s *ServerRun) float64 { return kib2mib(s.RssFileKiB) }), fmtF(1)),
 			r.show(under, fmtF(1)),
+			r.show(anon, fmtF(1)),
 			r.show(srv(n, func(s *ServerRun) float64 { return kib2mib(s.RSSAfterLoadKiB) }), fmtF(1)),
 			r.show(srv(n, func(s *ServerRun) float64 { return kib2mib(s.HWMAfterLoadKiB) }), fmtF(1)),
 			cache)

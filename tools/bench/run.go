@@ -21,6 +21,9 @@ type LoadResult struct {
 	ServerUtil float64 `json:"server_cpu_util"`     // server CPU / elapsed (1 = one core busy)
 	ClientUtil float64 `json:"client_cpu_util"`     // load generator CPU / elapsed
 	RSSMaxKiB  int64   `json:"rss_max_kib"`         // highest VmRSS sampled every 100 ms during the run
+	// AnonMaxKiB is the highest RssAnon in the same samples: the server's
+	// own memory, without the mapped binary's pages.
+	AnonMaxKiB int64 `json:"rss_anon_max_kib"`
 	// The server core over the run (pinned runs only): CPU used by other
 	// processes (busy time minus the server's) and stolen by the hypervisor,
 	// as fractions of the elapsed time. High values mean a noisy sample.
@@ -246,7 +249,7 @@ func (b *bench) measureLoad(p *proc, conns int) (*LoadResult, error) {
 		perfCmd = b.startPerf(p.pid())
 	}
 	var mu sync.Mutex
-	var rssMax int64
+	var rssMax, anonMax int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -258,6 +261,7 @@ func (b *bench) measureLoad(p *proc, conns int) (*LoadResult, error) {
 			if st, err := readStatus(p.pid()); err == nil {
 				mu.Lock()
 				rssMax = max(rssMax, st.VmRSSKiB)
+				anonMax = max(anonMax, st.RssAnonKiB)
 				mu.Unlock()
 			}
 			select {
@@ -280,7 +284,7 @@ func (b *bench) measureLoad(p *proc, conns int) (*LoadResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	lr := &LoadResult{loadReport: *rep, ServerCPUS: cpu1 - cpu0, RSSMaxKiB: rssMax}
+	lr := &LoadResult{loadReport: *rep, ServerCPUS: cpu1 - cpu0, RSSMaxKiB: rssMax, AnonMaxKiB: anonMax}
 	if core1, err := b.coreTicks(); err == nil && coreErr == nil && rep.ElapsedS > 0 {
 		busy := float64(core1.Busy-core0.Busy) / clockTicks
 		lr.OtherUtil = max(0, busy-lr.ServerCPUS) / rep.ElapsedS
