@@ -76,6 +76,7 @@ type bootScreen struct {
 	mode     string
 	dirty    bool
 	finished bool
+	gaveUp   bool // Finish stopped waiting: start no drawing any more
 	kick     chan struct{}
 	done     chan struct{}
 	failures int
@@ -184,11 +185,12 @@ func (b *bootScreen) redraw() {
 	}
 }
 
-// Finish stops drawing: pending updates are dropped, a drawing in
-// progress may finish (at most BootScreenTimeout; otherwise a fast boot
-// would never show a boot screen at all, and it is the last picture if
-// the server cannot start), and nothing draws after it returns, so the
-// server's first frame is never drawn over. Later calls do nothing.
+// Finish stops drawing: later updates are ignored; a drawing in progress
+// finishes and the last update not yet drawn is drawn (within
+// BootScreenTimeout in all; otherwise a fast boot would never show a boot
+// screen at all, and it is the last picture if the server cannot start, so
+// it must show how the boot ended), and no drawing starts after it returns,
+// so the server's first frame is never drawn over. Later calls do nothing.
 func (b *bootScreen) Finish() {
 	if b == nil {
 		return
@@ -204,6 +206,9 @@ func (b *bootScreen) Finish() {
 	select {
 	case <-b.done:
 	case <-b.o.After(BootScreenTimeout):
+		b.mu.Lock()
+		b.gaveUp = true
+		b.mu.Unlock()
 		b.c.logf("screen", "the boot screen is still drawing after %s: starting the server anyway", BootScreenTimeout)
 	}
 }
@@ -215,7 +220,8 @@ func (b *bootScreen) loop(ctx context.Context) {
 			return
 		}
 		b.mu.Lock()
-		if !b.dirty || b.finished {
+		// After Finish the kick still buffered (if any) draws the final state.
+		if !b.dirty || b.gaveUp {
 			b.mu.Unlock()
 			continue
 		}

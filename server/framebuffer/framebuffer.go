@@ -21,6 +21,9 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"math"
+	"os"
+	"runtime/debug"
 )
 
 // Bitfield is where one colour channel sits in a pixel value
@@ -85,8 +88,9 @@ func (f Format) Validate() error {
 		if c.b.Length == 0 || c.b.Length > 16 {
 			return fmt.Errorf("%s channel is %d bits wide (want 1..16)", c.name, c.b.Length)
 		}
-		if c.b.Offset+c.b.Length > uint32(f.BitsPerPixel) {
-			return fmt.Errorf("%s channel (bits %d..%d) lies outside the %d-bit pixel", c.name, c.b.Offset, c.b.Offset+c.b.Length-1, f.BitsPerPixel)
+		// Offset is checked on its own first: a huge one would wrap the sum.
+		if c.b.Offset >= uint32(f.BitsPerPixel) || c.b.Offset+c.b.Length > uint32(f.BitsPerPixel) {
+			return fmt.Errorf("%s channel (bits %d..%d) lies outside the %d-bit pixel", c.name, c.b.Offset, uint64(c.b.Offset)+uint64(c.b.Length)-1, f.BitsPerPixel)
 		}
 		if c.b.MSBRight {
 			return fmt.Errorf("%s channel is stored most significant bit on the right: not supported", c.name)
@@ -120,6 +124,11 @@ var ErrUnsupported = errors.New("framebuffer devices exist only on Linux")
 // ErrGeometry wraps every Validate error.
 var ErrGeometry = errors.New("unusable framebuffer geometry")
 
+// maxSide bounds every size and offset in pixels that Validate accepts:
+// far beyond any real screen (or virtual screen for panning), small enough
+// that sums and products of them cannot overflow an int, even on 32 bits.
+const maxSide = 1 << 20
+
 // normalized fills in the zero defaults.
 func (g Geometry) normalized() Geometry {
 	if g.VirtualWidth == 0 {
@@ -132,9 +141,21 @@ func (g Geometry) normalized() Geometry {
 		g.Stride = g.VirtualWidth * g.Format.BytesPerPixel()
 	}
 	if g.MemLen == 0 {
-		g.MemLen = g.Stride * g.VirtualHeight
+		g.MemLen, _ = mulInt(g.Stride, g.VirtualHeight)
 	}
 	return g
+}
+
+// mulInt is a*b for a, b >= 0, saturated at math.MaxInt; ok is false when
+// it saturated.
+func mulInt(a, b int) (p int, ok bool) {
+	if a <= 0 || b <= 0 {
+		return a * b, true
+	}
+	if a > math.MaxInt/b {
+		return math.MaxInt, false
+	}
+	return a * b, true
 }
 
 // Validate checks that the visible area fits the memory described.
@@ -149,6 +170,14 @@ func (g Geometry) Validate() error {
 	if g.Width <= 0 || g.Height <= 0 {
 		return bad("visible size %dx%d", g.Width, g.Height)
 	}
+	for _, v := range []int{g.Width, g.Height, g.XOffset, g.YOffset, g.VirtualWidth, g.VirtualHeight} {
+		if v > maxSide {
+			return bad("visible %dx%d at +%d+%d of a virtual %dx%d: more than %d pixels", g.Width, g.Height, g.XOffset, g.YOffset, g.VirtualWidth, g.VirtualHeight, maxSide)
+		}
+	}
+	if g.Stride < 0 || g.MemLen < 0 {
+		return bad("line length %d bytes, %d bytes of memory", g.Stride, g.MemLen)
+	}
 	if g.XOffset < 0 || g.YOffset < 0 || g.XOffset+g.Width > g.VirtualWidth || g.YOffset+g.Height > g.VirtualHeight {
 		return bad("visible %dx%d at +%d+%d does not fit the virtual %dx%d", g.Width, g.Height, g.XOffset, g.YOffset, g.VirtualWidth, g.VirtualHeight)
 	}
@@ -156,7 +185,11 @@ func (g Geometry) Validate() error {
 	if g.Stride < (g.XOffset+g.Width)*bpp {
 		return bad("line length %d bytes is shorter than %d pixels of %d bytes", g.Stride, g.XOffset+g.Width, bpp)
 	}
-	if need := (g.YOffset+g.Height-1)*g.Stride + (g.XOffset+g.Width)*bpp; g.MemLen < need {
+	rows, ok := mulInt(g.YOffset+g.Height-1, g.Stride)
+	if !ok || rows > math.MaxInt-(g.XOffset+g.Width)*bpp {
+		return bad("line length %d bytes: the visible area lies beyond any memory", g.Stride)
+	}
+	if need := rows + (g.XOffset+g.Width)*bpp; g.MemLen < need {
 		return bad("%d bytes of memory, the visible area needs %d", g.MemLen, need)
 	}
 	return nil
@@ -312,13 +345,14 @@ func (g Geometry) Pack(mem []byte, src image.Image, r image.Rectangle) int {
 // Device is an open framebuffer: its memory mapped, or a file written
 // row by row.
 type Device struct {
-	g    Geometry
-	enc  encoder
-	mem  []byte         // mmapped memory, or nil
-	w    io.WriterAt    // used when mem is nil
-	row  []byte         // scratch for WriterAt
-	done []func() error // run by Close, last first
-	path string
+	g      Geometry
+	enc    encoder
+	mem    []byte         // mmapped memory, or nil
+	w      io.WriterAt    // used when mem is nil
+	row    []byte         // scratch for WriterAt
+	done   []func() error // run by Close, last first
+	path   string
+	closed bool
 	// ConsoleErr is why Open could not stop the text console from drawing
 	// over the picture (nil if it could, or was not asked to).
 	ConsoleErr error
@@ -341,6 +375,9 @@ func NewMemory(g Geometry, mem []byte) (*Device, error) {
 	if len(mem) < g.MemLen {
 		g.MemLen = len(mem)
 	}
+	if g.MemLen <= 0 { // Validate would take 0 for "the default"
+		return nil, fmt.Errorf("%w: %d bytes of memory", ErrGeometry, len(mem))
+	}
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
@@ -360,8 +397,26 @@ func (d *Device) Mapped() bool { return d.mem != nil }
 // Write packs the dirty rectangles of frame into the framebuffer and
 // returns how many pixels it wrote. Rectangles are clipped to the frame
 // and the visible area; overlapping ones are written twice.
-func (d *Device) Write(frame image.Image, dirty []image.Rectangle) (int, error) {
-	pixels := 0
+//
+// A mapped device whose memory goes away under it (driver unbound, display
+// removed) faults instead of failing a write; Write turns that fault into
+// an error, so that the display loop closes the device and retries instead
+// of the whole server dying with SIGBUS.
+func (d *Device) Write(frame image.Image, dirty []image.Rectangle) (pixels int, err error) {
+	if d.closed {
+		return 0, fmt.Errorf("writing framebuffer %s: %w", d.path, os.ErrClosed)
+	}
+	if d.mem != nil {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if r := recover(); r != nil {
+				if _, fault := r.(interface{ Addr() uintptr }); !fault {
+					panic(r)
+				}
+				err = fmt.Errorf("writing framebuffer %s: memory fault (was the display removed?): %v", d.path, r)
+			}
+		}()
+	}
 	for _, r := range dirty {
 		if d.mem != nil {
 			pixels += d.g.Pack(d.mem, frame, r)
@@ -394,6 +449,6 @@ func (d *Device) Close() error {
 	for i := len(d.done) - 1; i >= 0; i-- {
 		errs = append(errs, d.done[i]())
 	}
-	d.done, d.mem = nil, nil
+	d.done, d.mem, d.closed = nil, nil, true
 	return errors.Join(errs...)
 }

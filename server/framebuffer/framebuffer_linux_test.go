@@ -4,6 +4,7 @@ package framebuffer
 
 import (
 	"bytes"
+	"errors"
 	"image"
 	"os"
 	"path/filepath"
@@ -63,4 +64,45 @@ func TestWriteDirtyMmap(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkMem(t, g, got, frame, dirty)
+}
+
+// Memory that goes away under a mapping (here: the file behind it is
+// truncated, as a removed display's memory would vanish) makes Write
+// return an error instead of killing the process with SIGBUS; a closed
+// device refuses to write.
+func TestWriteFaultIsAnError(t *testing.T) {
+	g := fakeLayout
+	size := g.Stride * g.VirtualHeight
+	path := filepath.Join(t.TempDir(), "fb")
+	if err := os.WriteFile(path, make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(mem)
+	d, err := NewMemory(g, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	frame := testFrame(10, 6)
+	_, err = d.Write(frame, []image.Rectangle{frame.Bounds()})
+	if err == nil || !strings.Contains(err.Error(), "memory fault") {
+		t.Fatalf("Write to vanished memory = %v, want a memory fault error", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Write(frame, []image.Rectangle{frame.Bounds()}); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Write after Close = %v, want os.ErrClosed", err)
+	}
 }

@@ -98,12 +98,15 @@ func scalar(raw json.RawMessage) string {
 // scrub removes the device's secrets from text it sent and makes the text
 // safe for one log line.
 func (d *device) scrub(s string, max int) string {
-	if len(s) > 4*max {
-		s = s[:4*max]
-	}
+	// Secrets first, then the cut: a token straddling the cut would
+	// otherwise escape the replacement and be logged in part. (The body
+	// is at most MaxLogBytes, so replacing in all of it stays cheap.)
 	s = strings.ReplaceAll(s, d.token, "***")
 	for _, m := range []string{d.mac, strings.ToLower(d.mac), strings.ReplaceAll(d.mac, ":", "-"), strings.ReplaceAll(strings.ToLower(d.mac), ":", "-")} {
 		s = strings.ReplaceAll(s, m, "[mac]")
+	}
+	if len(s) > 4*max {
+		s = s[:4*max]
 	}
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {

@@ -364,9 +364,10 @@ func (s *Server) refresh(ctx context.Context) time.Duration {
 	if err != nil || next.IsZero() {
 		return rate
 	}
-	until := next.Sub(s.o.Clock()) + WakeMargin
-	if until < rate {
-		rate = until
+	// Compared before adding the margin: Sub saturates for a far-off
+	// next, and adding to the saturated value would wrap negative.
+	if until := next.Sub(s.o.Clock()); until < rate-WakeMargin {
+		rate = until + WakeMargin
 	}
 	if rate < MinRefresh {
 		rate = MinRefresh

@@ -75,6 +75,9 @@ func runBootscreen(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		// pflag prints nothing itself with ContinueOnError.
+		fmt.Fprintf(stderr, "calendarbot bootscreen: %v\n", err)
+		fs.Usage()
 		return exitUsage
 	}
 	if (*fbPath == "") == (*out == "") || fs.NArg() > 0 {
@@ -83,6 +86,17 @@ func runBootscreen(args []string, stdout, stderr io.Writer) int {
 	}
 	mode, err := render.ParseMode(*modeName)
 	if err != nil {
+		fmt.Fprintf(stderr, "calendarbot bootscreen: %v\n", err)
+		return exitUsage
+	}
+	// Check the flags before drawing or opening anything: a bad value is
+	// a usage error. The framebuffer's size is the device's, so only the
+	// rotation is checked then (with a size that is always valid).
+	check := render.Options{Width: *w, Height: *h, Rotate: *rotate, Mode: mode}
+	if *out == "" {
+		check.Width, check.Height = render.MinSize, render.MinSize
+	}
+	if err := check.Validate(); err != nil {
 		fmt.Fprintf(stderr, "calendarbot bootscreen: %v\n", err)
 		return exitUsage
 	}
