@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 const feedOK = `
@@ -36,7 +37,8 @@ func TestExampleAppliance(t *testing.T) {
 	}
 	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
-		for _, p := range []string{"# [", "# ssid", "# psk", "# country", "# hidden", "# hostname", "# address", "# gateway", "# dns", "# ntp"} {
+		for _, p := range []string{"# [", "# ssid", "# psk", "# country", "# hidden", "# hostname", "# address", "# gateway", "# dns", "# ntp",
+			"# framebuffer", "# rotate", "# mode", "# refresh", "# setup", "# id", "# token", "# name"} {
 			if strings.HasPrefix(l, p) {
 				l = strings.TrimPrefix(l, "# ")
 			}
@@ -56,6 +58,12 @@ func TestExampleAppliance(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c.WiFi, want.W) || !reflect.DeepEqual(c.Network, want.N) || !reflect.DeepEqual(c.Clock, want.C) {
 		t.Errorf("got %+v %+v %+v", c.WiFi, c.Network, c.Clock)
+	}
+	if d := (Display{Framebuffer: "/dev/fb0", Rotate: 90, Mode: "color"}); c.Display != d {
+		t.Errorf("display %+v, want %+v", c.Display, d)
+	}
+	if len(c.TRMNL.Devices) != 1 || c.TRMNL.Devices[0].Name != "Kitchen" || c.TRMNL.Refresh != 15*time.Minute || !c.TRMNL.Setup {
+		t.Errorf("trmnl %+v", c.TRMNL)
 	}
 }
 
