@@ -109,18 +109,7 @@ const (
 // fail: the screen then says so, as the server's would) and draws.
 func renderConfig(ctx context.Context, cfg *config.Config, now time.Time, o render.Options, ticking bool, stderr io.Writer) ([]byte, error) {
 	clock := func() time.Time { return now }
-	names := make([]string, 0, len(cfg.Feeds)+1)
-	colors := map[string]string{}
-	sources := make([]feed.Source, 0, len(cfg.Feeds))
-	for _, f := range cfg.Feeds {
-		names = append(names, f.Name)
-		colors[f.Name] = f.Color
-		sources = append(sources, feed.Source{Name: f.Name, URL: f.URL, Username: f.Username, Password: f.Password, Bearer: f.Bearer, Headers: f.Headers})
-	}
-	if cfg.Sample {
-		names = append(names, sampleFeed)
-		colors[sampleFeed] = "#0b6bcb"
-	}
+	names, colors, sources := feedsOf(cfg)
 	store := service.NewStore()
 	ref := service.NewRefresher(store, names, service.RefresherOptions{
 		Location: cfg.Location, Clock: clock, Past: cfg.WindowPast, Future: cfg.WindowFuture, Colors: colors,

@@ -39,8 +39,7 @@ func screenMeeting(m *service.Meeting) *render.Meeting {
 	if m == nil {
 		return nil
 	}
-	start, _ := time.Parse(time.RFC3339, m.StartLocal)
-	end, _ := time.Parse(time.RFC3339, m.EndLocal)
+	start, end := localSpan(m)
 	return &render.Meeting{Subject: m.Subject, Location: m.Location, Calendar: m.Calendar, Color: m.Color,
 		Start: start, End: end, AllDay: m.AllDay, Tentative: m.Status == "TENTATIVE"}
 }

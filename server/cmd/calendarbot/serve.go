@@ -69,18 +69,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 	}
 	feed.Version = version
 
-	names := make([]string, 0, len(cfg.Feeds)+1)
-	colors := map[string]string{}
-	sources := make([]feed.Source, 0, len(cfg.Feeds))
-	for _, f := range cfg.Feeds {
-		names = append(names, f.Name)
-		colors[f.Name] = f.Color
-		sources = append(sources, feed.Source{Name: f.Name, URL: f.URL, Username: f.Username, Password: f.Password, Bearer: f.Bearer, Headers: f.Headers})
-	}
-	if cfg.Sample {
-		names = append(names, sampleFeed)
-		colors[sampleFeed] = "#0b6bcb"
-	}
+	names, colors, sources := feedsOf(cfg)
 
 	store := service.NewStore()
 	ref := service.NewRefresher(store, names, service.RefresherOptions{
@@ -316,12 +305,38 @@ func pageHandler(svc service.Service, loc *time.Location) http.Handler {
 	})
 }
 
+// feedsOf lists the configured feeds (and the sample calendar) as the
+// refresher and the fetcher want them: names in order, colours by name,
+// and the sources to fetch.
+func feedsOf(cfg *config.Config) (names []string, colors map[string]string, sources []feed.Source) {
+	names = make([]string, 0, len(cfg.Feeds)+1)
+	colors = map[string]string{}
+	sources = make([]feed.Source, 0, len(cfg.Feeds))
+	for _, f := range cfg.Feeds {
+		names = append(names, f.Name)
+		colors[f.Name] = f.Color
+		sources = append(sources, feed.Source{Name: f.Name, URL: f.URL, Username: f.Username, Password: f.Password, Bearer: f.Bearer, Headers: f.Headers})
+	}
+	if cfg.Sample {
+		names = append(names, sampleFeed)
+		colors[sampleFeed] = "#0b6bcb"
+	}
+	return names, colors, sources
+}
+
+// localSpan is a meeting's start and end as the API gives them, in the
+// display zone.
+func localSpan(m *service.Meeting) (start, end time.Time) {
+	start, _ = time.Parse(time.RFC3339, m.StartLocal)
+	end, _ = time.Parse(time.RFC3339, m.EndLocal)
+	return start, end
+}
+
 func meetingView(m *service.Meeting) *web.MeetingView {
 	if m == nil {
 		return nil
 	}
-	start, _ := time.Parse(time.RFC3339, m.StartLocal)
-	end, _ := time.Parse(time.RFC3339, m.EndLocal)
+	start, end := localSpan(m)
 	return &web.MeetingView{ID: m.MeetingID, Subject: m.Subject, Location: m.Location, Calendar: m.Calendar,
 		Color: m.Color, Start: start, End: end, AllDay: m.AllDay, Tentative: m.Status == "TENTATIVE"}
 }
