@@ -3,7 +3,6 @@
 package framebuffer
 
 import (
-	"bytes"
 	"errors"
 	"image"
 	"os"
@@ -34,15 +33,7 @@ func TestOpenNotAFramebuffer(t *testing.T) {
 func TestWriteDirtyMmap(t *testing.T) {
 	g := fakeLayout
 	size := g.Stride * g.VirtualHeight
-	path := filepath.Join(t.TempDir(), "fb")
-	if err := os.WriteFile(path, bytes.Repeat([]byte{0xaa}, size), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	path, f := fakeDevice(t, g)
 	mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatal(err)
@@ -73,15 +64,7 @@ func TestWriteDirtyMmap(t *testing.T) {
 func TestWriteFaultIsAnError(t *testing.T) {
 	g := fakeLayout
 	size := g.Stride * g.VirtualHeight
-	path := filepath.Join(t.TempDir(), "fb")
-	if err := os.WriteFile(path, make([]byte, size), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	_, f := fakeDevice(t, g)
 	mem, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		t.Fatal(err)

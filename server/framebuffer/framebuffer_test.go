@@ -135,18 +135,25 @@ func checkMem(t *testing.T, g Geometry, mem []byte, frame *image.RGBA, dirty []i
 	}
 }
 
-func TestWriteDirtyToFile(t *testing.T) {
-	g := fakeLayout
-	size := g.Stride * g.VirtualHeight
-	path := filepath.Join(t.TempDir(), "fb")
-	if err := os.WriteFile(path, bytes.Repeat([]byte{0xaa}, size), 0o644); err != nil {
+// fakeDevice is a file standing in for g's device memory, every byte 0xaa;
+// it is closed when the test ends.
+func fakeDevice(t *testing.T, g Geometry) (path string, f *os.File) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "fb")
+	if err := os.WriteFile(path, bytes.Repeat([]byte{0xaa}, g.Stride*g.VirtualHeight), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return path, f
+}
+
+func TestWriteDirtyToFile(t *testing.T) {
+	g := fakeLayout
+	path, f := fakeDevice(t, g)
 	d, err := New(g, f)
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +172,7 @@ func TestWriteDirtyToFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	size := g.Stride * g.VirtualHeight
 	if len(mem) != size {
 		t.Fatalf("the file grew to %d bytes from %d", len(mem), size)
 	}
