@@ -217,12 +217,6 @@ func (a *applianceState) apply(v *render.View, now time.Time) {
 	v.Notices = append(v.Notices, a.cur.notices...)
 }
 
-// applianceClockFile is clock.json (see image/appliance ClockStatus).
-type applianceClockFile struct {
-	State     string `json:"state"`
-	Plausible bool   `json:"plausible"`
-}
-
 // applianceNetworkFile is network.json (see image/appliance NetStatus).
 type applianceNetworkFile struct {
 	State     string            `json:"state"` // "up", "down", "unsupported"
@@ -240,7 +234,7 @@ type applianceConfigFile struct {
 
 func readApplianceState(dir string) applianceFlags {
 	var f applianceFlags
-	var clk applianceClockFile
+	var clk service.ClockState // clock.json, as /api/health reads it
 	if readJSON(filepath.Join(dir, "clock.json"), &clk) {
 		// A clock set by a real-time clock is right even before NTP
 		// answers (plausible); the Pi has none and starts at the build time.
