@@ -13,8 +13,6 @@ package web
 
 import (
 	"bytes"
-	_ "embed"
-	"html/template"
 	"io"
 	"regexp"
 	"strings"
@@ -96,15 +94,11 @@ type FeedView struct {
 	LastSuccess time.Time // zero: never
 }
 
-//go:embed kiosk.html
-var pageSrc string
-
-var pageTmpl = template.Must(template.New("kiosk").Parse(pageSrc))
-
 // Render writes the kiosk page for d. Nothing is written if rendering fails.
 func Render(w io.Writer, d PageData) error {
 	var buf bytes.Buffer
-	if err := pageTmpl.Execute(&buf, build(d)); err != nil {
+	p := build(d)
+	if err := writePage(&buf, &p); err != nil {
 		return err
 	}
 	_, err := w.Write(buf.Bytes())
@@ -121,7 +115,7 @@ func safeColor(c string) string {
 	return ""
 }
 
-// The view the template executes. Every string is computed here, with the
+// The view writePage writes. Every string is computed here, with the
 // same rules as kiosk.js, so the first paint equals the first tick.
 type page struct {
 	EInk        bool

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -580,4 +581,27 @@ func TestAllDayStrip(t *testing.T) {
 		}
 		checkPage(t, out)
 	})
+}
+
+// Calendar text may carry NUL bytes and invalid UTF-8 (a feed in a legacy
+// charset, a truncated download): the page stays valid UTF-8 and shows
+// U+FFFD, and markup characters stay text.
+func TestHostileBytes(t *testing.T) {
+	d := base()
+	d.Next = &MeetingView{ID: "x", Subject: "a\x00b\xffc <i>+1</i>", Location: "\xc3", Calendar: "W\x00rk",
+		Start: at(11, 0), End: at(12, 0)}
+	out := render(t, d)
+	if !utf8.ValidString(out) {
+		t.Error("page is not valid UTF-8")
+	}
+	if strings.Contains(out, "\x00") {
+		t.Error("NUL byte in the page")
+	}
+	for _, w := range []string{"a\uFFFDb\uFFFDc &lt;i&gt;&#43;1&lt;/i&gt;", `<span class="m-loc" dir="auto">` + "\uFFFD</span>",
+		`<span class="m-cal" dir="auto">W` + "\uFFFDrk</span>"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing %q", w)
+		}
+	}
+	checkPage(t, out)
 }
