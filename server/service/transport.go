@@ -88,8 +88,13 @@ func NewHTTPHandler(ep Endpoints, o HTTPOptions) http.Handler {
 		return kithttp.NewServer(e, dec, enc, opts...)
 	}
 	mux := http.NewServeMux()
+	exact := map[string]http.Handler{}
 	route := func(pattern, name string, h http.Handler) {
-		mux.Handle(pattern, t.instrument(name, h))
+		h = t.instrument(name, h)
+		mux.Handle(pattern, h)
+		if path, ok := exactGET(pattern); ok {
+			exact[path] = h
+		}
 	}
 	route("GET /api/whats-next", "whats-next", t.cached("whats-next", server(ep.WhatsNext, t.decodeWhatsNext, encodeJSON)))
 	route("GET /api/events", "events", t.cached("events", server(ep.Events, t.decodeEvents, encodeJSON)))
@@ -135,7 +140,42 @@ func NewHTTPHandler(ep Endpoints, o HTTPOptions) http.Handler {
 		route("POST /api/log", "trmnl-log", o.TRMNL.Log())
 		route("GET "+TRMNLSetupImagePath, "trmnl-setup-image", o.TRMNL.SetupImage())
 	}
-	return securityHeaders(limitRequest(mux))
+	return securityHeaders(limitRequest(dispatch(exact, mux)))
+}
+
+// exactGET reports the path of a pattern that matches exactly one path with
+// GET: "GET /api/health" gives "/api/health" and "GET /{$}" gives "/".
+// Patterns with wildcards or a trailing slash (a prefix) are left to the mux.
+func exactGET(pattern string) (string, bool) {
+	path, ok := strings.CutPrefix(pattern, "GET /")
+	if !ok {
+		return "", false
+	}
+	if path == "{$}" {
+		return "/", true
+	}
+	if path == "" || strings.ContainsAny(path, "{}") || strings.HasSuffix(path, "/") {
+		return "", false
+	}
+	return "/" + path, true
+}
+
+// dispatch sends GET requests for the exact paths in exact straight to their
+// handlers and everything else (HEAD, other methods, wildcards, unclean
+// paths, 404/405 answers) to the mux. The handlers are the ones the mux
+// holds for the same paths, so the answer is the same; the map lookup costs
+// a few percent less CPU per request than ServeMux's pattern matching, on
+// the endpoints that kiosk pages and displays poll (docs/PERFORMANCE.md).
+func dispatch(exact map[string]http.Handler, mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if h, ok := exact[r.URL.Path]; ok {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 type transport struct{ o HTTPOptions }
@@ -176,7 +216,9 @@ func limitRequest(next http.Handler) http.Handler {
 			writeError(w, http.StatusRequestURITooLong, "query string too long")
 			return
 		}
-		if r.Body != nil {
+		// A request without a body has http.NoBody: nothing to bound, and
+		// no reader to allocate on the polled GET endpoints.
+		if r.Body != nil && r.Body != http.NoBody {
 			limit := int64(maxBodyBytes)
 			if r.URL.Path == "/api/log" {
 				limit = maxDeviceLogBytes

@@ -1013,3 +1013,38 @@ func TestTransportRefreshRoute(t *testing.T) {
 		t.Errorf("refresh without a refresher: %d", r.code)
 	}
 }
+
+// The exact-path fast path must answer every request as the mux alone
+// would: same handler, same status, redirects and 404/405 included.
+func TestDispatchMatchesMux(t *testing.T) {
+	patterns := []string{"GET /api/health", "GET /{$}", "GET /static/", "GET /api/alexa/{intent}", "POST /api/skip",
+		"DELETE /api/skip", "GET /api/setup", "GET /api/setup/{$}", "GET /display.png"}
+	mux := http.NewServeMux()
+	exact := map[string]http.Handler{}
+	for _, p := range patterns {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "%s|%s", p, r.PathValue("intent"))
+		})
+		mux.Handle(p, h)
+		if path, ok := exactGET(p); ok {
+			exact[path] = h
+		}
+	}
+	if len(exact) != 4 {
+		t.Fatalf("exact paths: %v", exact)
+	}
+	d := dispatch(exact, mux)
+	for _, c := range []struct{ method, target string }{
+		{"GET", "/api/health"}, {"HEAD", "/api/health"}, {"POST", "/api/health"}, {"GET", "/api/health/"},
+		{"GET", "//api/health"}, {"GET", "/api/./health"}, {"GET", "/api/%68ealth"}, {"GET", "/"}, {"GET", "/x"},
+		{"GET", "/static/a.css"}, {"GET", "/api/alexa/next"}, {"GET", "/api/setup"}, {"GET", "/api/setup/"},
+		{"POST", "/api/skip"}, {"GET", "/api/skip"}, {"GET", "/display.png"}, {"GET", "/display.png?w=1"},
+	} {
+		want, got := httptest.NewRecorder(), httptest.NewRecorder()
+		mux.ServeHTTP(want, httptest.NewRequest(c.method, c.target, nil))
+		d.ServeHTTP(got, httptest.NewRequest(c.method, c.target, nil))
+		if got.Code != want.Code || got.Body.String() != want.Body.String() || got.Header().Get("Location") != want.Header().Get("Location") {
+			t.Errorf("%s %s: dispatch %d %q, mux %d %q", c.method, c.target, got.Code, got.Body, want.Code, want.Body)
+		}
+	}
+}

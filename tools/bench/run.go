@@ -83,8 +83,9 @@ type PoolRun struct {
 
 // Run is one pass over everything.
 type Run struct {
-	Servers []ServerRun `json:"servers"`
-	Pool    []PoolRun   `json:"pool,omitempty"`
+	Servers []ServerRun   `json:"servers"`
+	Paired  *PairedResult `json:"paired,omitempty"`
+	Pool    []PoolRun     `json:"pool,omitempty"`
 }
 
 func (r *Run) server(name string) *ServerRun {
@@ -109,6 +110,11 @@ func (b *bench) oneRun() (*Run, error) {
 			return nil, fmt.Errorf("minimal handler: %w", err)
 		}
 		run.Servers = append(run.Servers, *m)
+		if b.pairSlices > 1 {
+			if run.Paired, err = b.pairedRun(); err != nil {
+				return nil, fmt.Errorf("paired comparison: %w", err)
+			}
+		}
 	}
 	if !b.skipSwitch {
 		for _, sw := range []string{"no-caching", "no-coalescing"} {

@@ -26,6 +26,10 @@ import (
 	"github.com/calendarbot/calendarbot/server/web"
 )
 
+// readTimeout bounds how long a client may take to send a request's
+// headers and body: slow senders cannot hold connections open.
+const readTimeout = 10 * time.Second
+
 // defaultGCPercent is GOGC when the environment does not set it.
 const defaultGCPercent = 50
 
@@ -135,9 +139,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		return exitFailure
 	}
 	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
+		Handler: handler,
+		// One deadline for the headers and the body: with equal values
+		// net/http sets the connection's read deadline once per request
+		// instead of twice. Bodies are at most 64 KiB (limitRequest).
+		ReadHeaderTimeout: readTimeout,
+		ReadTimeout:       readTimeout,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    service.MaxHeaderBytes,
