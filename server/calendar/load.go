@@ -82,6 +82,7 @@ func Parse(data []byte, opts Options) (*Calendar, error) {
 			}
 		}
 	}
+	compactText(c, events)
 	c.series = group(events)
 	return c, nil
 }

@@ -37,6 +37,10 @@ func LoadIANA(name string) (*time.Location, bool) {
 	if name == "" || name == "Local" || len(name) > maxNameLen || !plausibleIANA(name) {
 		return nil, false
 	}
+	// The cache and the Location keep the name for the life of the
+	// process: a copy, so that a name sliced out of a calendar feed does not
+	// keep that feed's whole text alive.
+	name = strings.Clone(name)
 	loc, err := time.LoadLocation(name)
 	if err != nil || loc == nil || loc == time.Local {
 		return nil, false

@@ -147,7 +147,9 @@ func FromTransitions(name string, initialOffset int, initialName string, trans [
 	}
 	b = append(b, chars...)
 	b = append(b, '\n', '\n')
-	return time.LoadLocationFromTZData(name, b)
+	// The Location keeps its name: a copy, so that a name sliced out of a
+	// calendar feed does not keep the whole feed's text alive.
+	return time.LoadLocationFromTZData(strings.Clone(name), b)
 }
 
 // ltype is a TZif local time type.
