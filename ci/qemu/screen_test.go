@@ -347,6 +347,21 @@ func checkScreen(t *testing.T, q *qmp, hostPort int, want image.Image, boot *boo
 			t.Logf("frames drawn: %.0f, mean draw + write %.1f ms (first frame included), pixels written %.0f",
 				frames, 1000*sum/frames, val("calendarbot_framebuffer_pixels_written_total"))
 		}
+		// Memory on the appliance is the whole system: the kernel, the
+		// system unpacked in RAM and the server (drawing the screen here).
+		const mib = 1 << 20
+		rss, total, avail := val("process_resident_memory_bytes"), val("calendarbot_system_memory_total_bytes"), val("calendarbot_system_memory_available_bytes")
+		// The binary's pages are shared memory here: the initramfs is a
+		// RAM file system.
+		anon := val("process_resident_memory_anon_bytes")
+		t.Logf("guest memory: server RSS %.1f MiB (anonymous %.1f, the binary's pages %.1f, peak %.1f); system: %.0f of %.0f MiB available",
+			rss/mib, anon/mib, (rss-anon)/mib, val("process_resident_memory_peak_bytes")/mib, avail/mib, total/mib)
+		switch {
+		case rss == 0 || total == 0:
+			t.Errorf("the server's metrics lack its RSS or the system's memory")
+		case avail < total/2:
+			t.Errorf("only %.0f of %.0f MiB available with the server running: the system no longer fits a 512 MB Pi comfortably", avail/mib, total/mib)
+		}
 	}
 	if distinctColors(got, 8) < 4 {
 		t.Errorf("the screen is (nearly) one colour: nothing was drawn")

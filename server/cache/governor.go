@@ -141,7 +141,10 @@ func (g *Governor) Pressure() int { return int(g.pressure.Load()) }
 // lowered, clear on InvalidateAll, bypass when bypass starts, restore when
 // bypass ends or the budget returns to base.
 func (g *Governor) Check() int {
-	p := PressureOf(g.read())
+	r := g.read()
+	p := PressureOf(r)
+	lastMemAvailable.Store(r.MemAvailable)
+	lastMemTotal.Store(r.MemTotal)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.pressure.Store(int64(p))

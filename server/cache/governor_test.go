@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -187,6 +188,16 @@ func TestGovernorDefaultReader(t *testing.T) {
 	defer debug.SetMemoryLimit(old)
 	if p := g.Check(); p != 50 {
 		t.Errorf("pressure from testdata/v2 = %d, want 50", p)
+	}
+	// An operator sees the machine's memory in /metrics (on the appliance:
+	// kernel, the initramfs in RAM and the server together).
+	var b strings.Builder
+	metrics.WritePrometheus(&b, false)
+	for _, want := range []string{"calendarbot_system_memory_available_bytes 225071104\n",
+		"calendarbot_system_memory_total_bytes 450142208\n", "calendarbot_memory_pressure 50\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
 

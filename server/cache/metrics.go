@@ -26,6 +26,10 @@ var (
 	published atomic.Pointer[Cache]
 	// lastPressure is the pressure of the latest Governor.Check.
 	lastPressure atomic.Int64
+	// The machine's memory at the latest Governor.Check (/proc/meminfo;
+	// 0 where it could not be read). On the appliance this is the whole
+	// system: kernel, the initramfs in RAM and the server.
+	lastMemAvailable, lastMemTotal atomic.Int64
 )
 
 func init() {
@@ -49,5 +53,11 @@ func init() {
 	})
 	metrics.GetOrCreateGauge(`calendarbot_memory_pressure`, func() float64 {
 		return float64(lastPressure.Load())
+	})
+	metrics.GetOrCreateGauge(`calendarbot_system_memory_available_bytes`, func() float64 {
+		return float64(lastMemAvailable.Load())
+	})
+	metrics.GetOrCreateGauge(`calendarbot_system_memory_total_bytes`, func() float64 {
+		return float64(lastMemTotal.Load())
 	})
 }
