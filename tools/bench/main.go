@@ -88,7 +88,7 @@ func runBench(args []string) int {
 	fs.StringVar(&b.feedFile, "feed", "", "iCalendar file to serve (default: generate the Outlook-style feed with icsgen)")
 	fs.BoolVar(&b.fileFeed, "file-feed", false, "give the server the feed as a file path instead of over HTTP")
 	fs.BoolVar(&b.skipMinimal, "skip-minimal", false, "do not measure the minimal handler")
-	fs.IntVar(&b.pairSlices, "pair-slices", 12, "alternating load slices for the paired cached-vs-minimal comparison (0: skip it)")
+	fs.IntVar(&b.pairSlices, "pair-slices", 16, "alternating load slices for the paired cached-vs-minimal comparison (0: skip it)")
 	fs.DurationVar(&b.pairSlice, "pair-slice", time.Second, "length of each paired slice")
 	fs.BoolVar(&b.skipSwitch, "skip-switches", false, "do not measure --no-caching and --no-coalescing")
 	fs.BoolVar(&b.skipPooling, "skip-pooling", false, "do not measure --no-pooling (feed fetching)")
