@@ -62,3 +62,30 @@ func liveHeap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// Occurrence IDs are stable API identifiers: the fast formatting must give
+// exactly UID + "_" + the original start in UTC as YYYYMMDDTHHMMSS.
+func TestOccurrenceIDFormat(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rid := range []time.Time{
+		time.Date(2026, 1, 15, 8, 30, 0, 0, time.UTC),
+		time.Date(2026, 3, 29, 2, 30, 0, 0, berlin),
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-5, 6, 7, 8, 9, 10, 0, time.UTC),
+	} {
+		for _, uid := range []string{"", "040000008200E00074C5B7101A82E008@x", strings.Repeat("u", 200)} {
+			o := Occurrence{UID: uid, InSeries: true, RecurrenceID: rid}
+			if got, want := o.ID(), uid+"_"+rid.UTC().Format("20060102T150405"); got != want {
+				t.Errorf("ID() = %q, want %q", got, want)
+			}
+		}
+	}
+	if got := (&Occurrence{UID: "single", RecurrenceID: time.Now()}).ID(); got != "single" {
+		t.Errorf("a single event's ID is its UID, got %q", got)
+	}
+}

@@ -18,6 +18,9 @@ type Selection struct {
 // doing now), ties going to the one that ends first.
 func Select(occ []Occurrence, now time.Time, skipped func(id string) bool, later int) Selection {
 	var sel Selection
+	if later > 0 {
+		sel.Later = make([]Occurrence, 0, min(later, len(occ)))
+	}
 	for i := range occ {
 		o := &occ[i]
 		if o.Status == StatusCancelled || (skipped != nil && skipped(o.ID())) {
@@ -51,29 +54,42 @@ func Day(occ []Occurrence, t time.Time, loc *time.Location) []Occurrence {
 	local := t.In(loc)
 	start := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	end := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, loc)
-	var out []Occurrence
-	for _, o := range occ {
-		if o.Status == StatusCancelled {
-			continue
+	// Counted first, so that the result is one allocation of the right size
+	// (Occurrence is large; growing by appends copies it several times).
+	n := 0
+	for i := range occ {
+		if onDay(&occ[i], start, end, loc) {
+			n++
 		}
-		if o.AllDay {
-			// All-day events are dates: compare the calendar date, whatever
-			// zone the snapshot was expanded in.
-			y, m, d := o.Start.Date()
-			ey, em, ed := o.End.Date()
-			first := time.Date(y, m, d, 0, 0, 0, 0, loc)
-			last := time.Date(ey, em, ed, 0, 0, 0, 0, loc)
-			if first.Equal(last) {
-				last = last.AddDate(0, 0, 1)
-			}
-			if first.Before(end) && last.After(start) {
-				out = append(out, o)
-			}
-			continue
-		}
-		if o.Start.Before(end) && (o.End.After(start) || o.Start.Equal(o.End) && !o.Start.Before(start)) {
-			out = append(out, o)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Occurrence, 0, n)
+	for i := range occ {
+		if onDay(&occ[i], start, end, loc) {
+			out = append(out, occ[i])
 		}
 	}
 	return out
+}
+
+// onDay reports whether o is on the day [start, end) in loc.
+func onDay(o *Occurrence, start, end time.Time, loc *time.Location) bool {
+	if o.Status == StatusCancelled {
+		return false
+	}
+	if o.AllDay {
+		// All-day events are dates: compare the calendar date, whatever
+		// zone the snapshot was expanded in.
+		y, m, d := o.Start.Date()
+		ey, em, ed := o.End.Date()
+		first := time.Date(y, m, d, 0, 0, 0, 0, loc)
+		last := time.Date(ey, em, ed, 0, 0, 0, 0, loc)
+		if first.Equal(last) {
+			last = last.AddDate(0, 0, 1)
+		}
+		return first.Before(end) && last.After(start)
+	}
+	return o.Start.Before(end) && (o.End.After(start) || o.Start.Equal(o.End) && !o.Start.Before(start))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/calendarbot/calendarbot/server/calendar"
+	"github.com/calendarbot/calendarbot/server/tz"
 )
 
 // Service is everything the HTTP API answers. Implementations read an
@@ -110,7 +111,7 @@ func (s *basicService) WhatsNext(_ context.Context, req WhatsNextRequest) (Whats
 	resp := WhatsNextResponse{
 		Later:  make([]Meeting, 0, len(sel.Later)),
 		Status: statusFor(sel.Current, sel.Next, now),
-		NowISO: now.In(loc).Format(time.RFC3339),
+		NowISO: formatRFC3339(now.In(loc)),
 		TZ:     loc.String(),
 		Data:   s.dataStatus(st, now),
 	}
@@ -168,34 +169,32 @@ func statusFor(current, next *calendar.Occurrence, now time.Time) Status {
 }
 
 func (s *basicService) meeting(o *calendar.Occurrence, now time.Time, loc *time.Location) Meeting {
+	start, end := o.Start, o.End
+	if o.AllDay {
+		// An all-day event is a local date in the display zone.
+		y, mo, d := o.Start.Date()
+		start = time.Date(y, mo, d, 0, 0, 0, 0, loc)
+		ey, emo, ed := o.End.Date()
+		end = time.Date(ey, emo, ed, 0, 0, 0, 0, loc)
+	}
+	startISO, endISO, startLocal, endLocal := isoTimes(start, end, loc)
 	m := Meeting{
 		MeetingID:         o.ID(),
 		Subject:           o.Summary,
 		Description:       o.Description,
 		Attendees:         make([]Attendee, 0, len(o.Attendees)),
-		StartISO:          o.Start.UTC().Format(time.RFC3339),
-		EndISO:            o.End.UTC().Format(time.RFC3339),
-		StartLocal:        o.Start.In(loc).Format(time.RFC3339),
-		EndLocal:          o.End.In(loc).Format(time.RFC3339),
-		DurationSeconds:   int64(o.End.Sub(o.Start) / time.Second),
+		StartISO:          startISO,
+		EndISO:            endISO,
+		StartLocal:        startLocal,
+		EndLocal:          endLocal,
+		DurationSeconds:   int64(end.Sub(start) / time.Second),
 		Location:          o.Location,
-		SecondsUntilStart: int64(o.Start.Sub(now) / time.Second),
+		SecondsUntilStart: int64(start.Sub(now) / time.Second),
 		AllDay:            o.AllDay,
 		Calendar:          o.Calendar,
 		Color:             s.cfg.Colors[o.Calendar],
 		Status:            o.Status.String(),
 		Busy:              o.Busy.String(),
-	}
-	if o.AllDay {
-		// An all-day event is a local date in the display zone.
-		y, mo, d := o.Start.Date()
-		start := time.Date(y, mo, d, 0, 0, 0, 0, loc)
-		ey, emo, ed := o.End.Date()
-		end := time.Date(ey, emo, ed, 0, 0, 0, 0, loc)
-		m.StartISO, m.EndISO = start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339)
-		m.StartLocal, m.EndLocal = start.Format(time.RFC3339), end.Format(time.RFC3339)
-		m.DurationSeconds = int64(end.Sub(start) / time.Second)
-		m.SecondsUntilStart = int64(start.Sub(now) / time.Second)
 	}
 	for _, a := range o.Attendees {
 		m.Attendees = append(m.Attendees, Attendee{Name: a.Name, Email: a.Email, Role: a.Role, PartStat: a.PartStat})
@@ -206,13 +205,13 @@ func (s *basicService) meeting(o *calendar.Occurrence, now time.Time, loc *time.
 func (s *basicService) dataStatus(st *State, now time.Time) DataStatus {
 	ds := DataStatus{Initialized: st.Initialized, Feeds: make([]FeedStatus, 0, len(st.Feeds))}
 	if !st.Updated.IsZero() {
-		ds.UpdatedISO = st.Updated.UTC().Format(time.RFC3339)
+		ds.UpdatedISO = formatUTC(st.Updated)
 		ds.AgeSeconds = int64(now.Sub(st.Updated) / time.Second)
 	}
 	for _, f := range st.Feeds {
 		fs := FeedStatus{Name: f.Name, OK: f.Error == "", Stale: f.Stale, Error: f.Error, Events: f.Events, Problems: f.Problems}
 		if !f.LastSuccess.IsZero() {
-			fs.LastSuccessISO = f.LastSuccess.UTC().Format(time.RFC3339)
+			fs.LastSuccessISO = formatUTC(f.LastSuccess)
 			fs.AgeSeconds = int64(now.Sub(f.LastSuccess) / time.Second)
 		}
 		ds.Stale = ds.Stale || f.Stale
@@ -365,3 +364,27 @@ type ClearSkipsResponse struct {
 func (s *basicService) ClearSkips(_ context.Context) (ClearSkipsResponse, error) {
 	return ClearSkipsResponse{Cleared: true, Count: s.store.ClearSkips(s.cfg.Clock())}, nil
 }
+
+// isoTimes formats a meeting's start and end in UTC and in loc, as
+// time.RFC3339 does, in one allocation: the four strings share one buffer.
+// The API formats them for every meeting in every answer.
+func isoTimes(start, end time.Time, loc *time.Location) (startUTC, endUTC, startLocal, endLocal string) {
+	var buf [4 * 26]byte
+	b := tz.AppendRFC3339(buf[:0], start.UTC())
+	i := len(b)
+	b = tz.AppendRFC3339(b, end.UTC())
+	j := len(b)
+	b = tz.AppendRFC3339(b, start.In(loc))
+	k := len(b)
+	s := string(tz.AppendRFC3339(b, end.In(loc)))
+	return s[:i], s[i:j], s[j:k], s[k:]
+}
+
+// formatRFC3339 is t.Format(time.RFC3339), faster (tz.AppendRFC3339).
+func formatRFC3339(t time.Time) string {
+	var buf [32]byte
+	return string(tz.AppendRFC3339(buf[:0], t))
+}
+
+// formatUTC is t.UTC().Format(time.RFC3339), faster.
+func formatUTC(t time.Time) string { return formatRFC3339(t.UTC()) }

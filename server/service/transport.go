@@ -206,6 +206,7 @@ var (
 	hdrNoReferrer = []string{"no-referrer"}
 	hdrDeny       = []string{"DENY"}
 	hdrNoCache    = []string{"no-cache"}
+	hdrJSON       = []string{"application/json; charset=utf-8"}
 	hdrCSP        = []string{"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
 )
 
@@ -411,6 +412,9 @@ func decodeNone(context.Context, *http.Request) (any, error) { return nil, nil }
 // param reads a query parameter by our name or upstream's, so existing
 // voice-assistant glue keeps working unchanged.
 func param(r *http.Request, ours, upstream string) string {
+	if r.URL.RawQuery == "" {
+		return "" // the common case; Query would allocate an empty map
+	}
 	q := r.URL.Query()
 	if v := q.Get(ours); v != "" {
 		return v
@@ -542,7 +546,7 @@ func decodeSkip(_ context.Context, r *http.Request) (any, error) {
 // encoders
 
 func encodeJSON(_ context.Context, w http.ResponseWriter, resp any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = hdrJSON
 	return json.NewEncoder(w).Encode(resp)
 }
 

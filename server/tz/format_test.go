@@ -90,3 +90,51 @@ func BenchmarkTimeAppendFormat(b *testing.B) {
 		buf = x.AppendFormat(buf[:0], "2006-01-02T15:04:05-07:00")
 	}
 }
+
+// AppendRFC3339 must give exactly what time.RFC3339 gives, including the
+// odd cases: "Z" for any zero offset, offsets with seconds (local mean
+// time) cut to minutes, years outside 0000-9999.
+func TestAppendRFC3339MatchesTime(t *testing.T) {
+	var xs []time.Time
+	for _, name := range []string{"UTC", "Europe/London", "America/Los_Angeles", "Europe/Berlin", "Asia/Kathmandu",
+		"Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns", "Europe/Amsterdam", "Africa/Monrovia"} {
+		loc := mustLoad(t, name)
+		for x := time.Date(1850, 1, 1, 0, 0, 0, 0, time.UTC); x.Year() < 2100; x = x.Add(397*time.Hour + 13*time.Minute + 7*time.Second + 123456789) {
+			xs = append(xs, x.In(loc))
+		}
+	}
+	for _, z := range []*time.Location{time.FixedZone("", 30), time.FixedZone("", -30), time.FixedZone("", -(53*60 + 28)),
+		time.FixedZone("", 14*3600), time.FixedZone("", -12*3600), time.FixedZone("", 100*3600)} {
+		xs = append(xs, time.Date(2025, 6, 1, 12, 0, 0, 0, z))
+	}
+	for _, y := range []int{-44, 0, 1, 9999, 10000, 12345} {
+		xs = append(xs, time.Date(y, 3, 15, 12, 0, 0, 0, time.UTC))
+	}
+	buf := []byte("x=")
+	for _, x := range xs {
+		want := x.Format(time.RFC3339)
+		if got := string(AppendRFC3339(buf[:2], x)); got != "x="+want {
+			t.Fatalf("AppendRFC3339(%v) = %q; time.Format %q", x, got[2:], want)
+		}
+	}
+	t.Logf("%d instants", len(xs))
+	x := time.Date(2025, 7, 4, 12, 0, 0, 0, mustLoad(t, "America/Los_Angeles"))
+	if n := testing.AllocsPerRun(100, func() { buf = AppendRFC3339(buf[:0], x) }); n != 0 {
+		t.Errorf("AppendRFC3339 allocates %v times", n)
+	}
+}
+
+func BenchmarkAppendRFC3339(b *testing.B) {
+	x := time.Date(2025, 7, 4, 12, 0, 0, 0, mustLoad(b, "America/Los_Angeles"))
+	buf := make([]byte, 0, 64)
+	b.Run("tz", func(b *testing.B) {
+		for b.Loop() {
+			buf = AppendRFC3339(buf[:0], x)
+		}
+	})
+	b.Run("time", func(b *testing.B) {
+		for b.Loop() {
+			buf = x.AppendFormat(buf[:0], time.RFC3339)
+		}
+	})
+}
