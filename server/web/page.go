@@ -82,6 +82,35 @@ func (w pageWriter) meetingClass(m *meetingBlock, allDay bool) {
 	w.when(allDay && m.AllDay, " allday")
 }
 
+// meetingDiv opens the element of the Now or Next meeting, hidden when
+// there is none, and returns the block to fill it from (empty for none:
+// kiosk.js fills the hidden element when a meeting appears).
+func (w pageWriter) meetingDiv(id string, m *meetingBlock, allDay bool) *meetingBlock {
+	w.raw(`<div id="`)
+	w.raw(id)
+	w.raw(`" class="meeting`)
+	w.meetingClass(m, allDay)
+	w.raw(`"`)
+	w.when(m == nil, " hidden")
+	w.raw(">\n")
+	if m == nil {
+		return &meetingBlock{}
+	}
+	return m
+}
+
+// titleMeta writes a meeting's title and its time range and location.
+func (w pageWriter) titleMeta(m *meetingBlock) {
+	w.raw(`<p class="title m-title" dir="auto">`)
+	w.esc(m.Subject)
+	w.raw(`</p>
+<p class="meta"><span class="m-range">`)
+	w.esc(m.Range)
+	w.raw(`</span> <span class="m-loc" dir="auto">`)
+	w.esc(m.Location)
+	w.raw(`</span></p>`)
+}
+
 // writePage writes the kiosk page for p: the markup kiosk.js expects (the
 // element ids are its contract; web_test.go checks them).
 func writePage(b *bytes.Buffer, p *page) error {
@@ -162,23 +191,10 @@ func writePage(b *bytes.Buffer, p *page) error {
 </section>
 <section id="now" class="zone now" aria-labelledby="now-h">
 <h2 id="now-h" class="label">Now</h2>
-<div id="cur" class="meeting`)
-	w.meetingClass(p.Cur, true)
-	w.raw(`"`)
-	w.when(p.Cur == nil, " hidden")
-	cur := p.Cur
-	if cur == nil {
-		cur = &meetingBlock{}
-	}
-	w.raw(`>
-<p class="title m-title" dir="auto">`)
-	w.esc(cur.Subject)
-	w.raw(`</p>
-<p class="meta"><span class="m-range">`)
-	w.esc(cur.Range)
-	w.raw(`</span> <span class="m-loc" dir="auto">`)
-	w.esc(cur.Location)
-	w.raw(`</span></p>
+`)
+	cur := w.meetingDiv("cur", p.Cur, true)
+	w.titleMeta(cur)
+	w.raw(`
 <p class="left"><span id="left" class="big">`)
 	w.esc(cur.Left)
 	w.raw(`</span> <span class="unit">left</span></p>
@@ -206,26 +222,14 @@ func writePage(b *bytes.Buffer, p *page) error {
 	w.raw(`>`)
 	w.esc(p.Badge)
 	w.raw(`</span></h2>
-<div id="nx" class="meeting`)
-	w.meetingClass(p.Next, false)
-	w.raw(`"`)
-	w.when(p.Next == nil, " hidden")
-	next := p.Next
-	if next == nil {
-		next = &meetingBlock{}
-	}
-	w.raw(`>
-<p class="countdown"><span id="cd" aria-hidden="true">`)
+`)
+	next := w.meetingDiv("nx", p.Next, false)
+	w.raw(`<p class="countdown"><span id="cd" aria-hidden="true">`)
 	w.esc(p.Countdown)
 	w.raw(`</span></p>
-<p class="title m-title" dir="auto">`)
-	w.esc(next.Subject)
-	w.raw(`</p>
-<p class="meta"><span class="m-range">`)
-	w.esc(next.Range)
-	w.raw(`</span> <span class="m-loc" dir="auto">`)
-	w.esc(next.Location)
-	w.raw(`</span></p>
+`)
+	w.titleMeta(next)
+	w.raw(`
 <p class="cal"><span class="dot" aria-hidden="true"></span> <span class="m-cal" dir="auto">`)
 	w.esc(next.Calendar)
 	w.raw(`</span> <span class="tag">tentative</span></p>

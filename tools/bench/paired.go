@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -74,29 +72,12 @@ func (b *bench) pairedRun() (*PairedResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	bodyFile := filepath.Join(b.dir, "paired.json")
-	hdrFile := filepath.Join(b.dir, "paired.headers.json")
-	hj, err := json.Marshal(hdr)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(hdrFile, hj, 0o644); err != nil {
-		return nil, err
-	}
-	maddr, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	minimal, err := b.startProc("minimal", maddr, filepath.Join(b.dir, "paired-minimal.log"),
-		b.self, "minimal", "-listen", maddr, "-body", bodyFile, "-headers", hdrFile)
+	minimal, _, err := b.startMinimal("paired", body, hdr)
 	if err != nil {
 		return nil, err
 	}
 	defer minimal.stop()
-	if _, err := minimal.waitResponse("http://"+maddr+"/api/whats-next", time.Millisecond, 20*time.Second); err != nil {
+	if _, err := minimal.waitResponse("http://"+minimal.addr+"/api/whats-next", time.Millisecond, 20*time.Second); err != nil {
 		return nil, err
 	}
 	for _, p := range []*proc{ours, minimal} {

@@ -385,30 +385,41 @@ func (b *bench) loadgen(addr string, conns int, d time.Duration) (*loadReport, e
 	return &rep, nil
 }
 
-// minimalRun serves the captured answer from the minimal handler.
-func (b *bench) minimalRun(body []byte, hdr http.Header) (*ServerRun, error) {
-	logf("minimal: starting the minimal handler")
-	bodyFile := filepath.Join(b.dir, "whats-next.json")
-	hdrFile := filepath.Join(b.dir, "whats-next.headers.json")
-	hj, _ := json.Marshal(hdr)
+// startMinimal starts the minimal handler on a free port, serving body
+// with hdr (written to files named after tag), and returns it with its
+// command line.
+func (b *bench) startMinimal(tag string, body []byte, hdr http.Header) (*proc, []string, error) {
+	bodyFile := filepath.Join(b.dir, tag+".json")
+	hdrFile := filepath.Join(b.dir, tag+".headers.json")
+	hj, err := json.Marshal(hdr)
+	if err != nil {
+		return nil, nil, err
+	}
 	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.WriteFile(hdrFile, hj, 0o644); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	addr, err := freePort()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	argv := []string{b.self, "minimal", "-listen", addr, "-body", bodyFile, "-headers", hdrFile}
-	sr := &ServerRun{Name: "minimal", Args: argv[1:], BodyBytes: len(body)}
-	p, err := b.startProc("minimal", addr, filepath.Join(b.dir, "minimal.log"), argv...)
+	p, err := b.startProc("minimal", addr, filepath.Join(b.dir, tag+"-minimal.log"), argv...)
+	return p, argv, err
+}
+
+// minimalRun serves the captured answer from the minimal handler.
+func (b *bench) minimalRun(body []byte, hdr http.Header) (*ServerRun, error) {
+	logf("minimal: starting the minimal handler")
+	p, argv, err := b.startMinimal("whats-next", body, hdr)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
-	t1, err := p.waitResponse("http://"+addr+"/api/whats-next", time.Millisecond, 20*time.Second)
+	sr := &ServerRun{Name: "minimal", Args: argv[1:], BodyBytes: len(body)}
+	t1, err := p.waitResponse("http://"+p.addr+"/api/whats-next", time.Millisecond, 20*time.Second)
 	if err != nil {
 		return nil, err
 	}
