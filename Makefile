@@ -9,7 +9,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 # Fuzz targets as package:Target; `make fuzz` runs each for FUZZTIME,
 # `make test` runs each for FUZZSMOKE.
 FUZZ_TARGETS := ./server/ical:FuzzParse ./server/ical:FuzzValues ./server/recur:FuzzParseRule \
-	./server/recur:FuzzIter ./server/calendar:FuzzExpand ./server/render:FuzzRender
+	./server/recur:FuzzIter ./server/calendar:FuzzExpand ./server/render:FuzzRender ./server/web:FuzzPage
 FUZZTIME ?= 2m
 FUZZSMOKE ?= 8s
 DEMO_LISTEN ?= 127.0.0.1:8080
