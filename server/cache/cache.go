@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"sync/atomic"
+	"time"
 
 	"github.com/maypok86/otter/v2"
 	"golang.org/x/sync/singleflight"
@@ -49,7 +50,23 @@ type Options struct {
 	// concurrent GetOrCompute misses for the same key run compute once and
 	// share its result (singleflight).
 	Coalescing bool
+	// Clock is the time an Entry's TTL counts on; nil means time.Now. The
+	// server passes its own clock, which keys are bucketed by: under a
+	// frozen clock (--now) nothing expires, as the same bucket is asked
+	// for again and again.
+	Clock func() time.Time
 }
+
+// noExpiry stands for "never" in otter's expiry: a century.
+const noExpiry = 100 * 365 * 24 * time.Hour
+
+// otterClock gives otter the cache's clock. Tick returns nil: no periodic
+// clean-up goroutine; expired entries are dropped during the maintenance
+// that writes trigger, and a hit checks expiry itself.
+type otterClock struct{ now func() time.Time }
+
+func (c otterClock) NowNano() int64                      { return c.now().UnixNano() }
+func (c otterClock) Tick(time.Duration) <-chan time.Time { return nil }
 
 // Cache is a byte-bounded cache of rendered HTTP responses, safe for
 // concurrent use. Eviction is otter's W-TinyLFU with each entry weighed by
@@ -106,6 +123,10 @@ func New(o Options) *Cache {
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
+	clock := o.Clock
+	if clock == nil {
+		clock = time.Now
+	}
 	c := &Cache{enabled: o.Enabled, coalescing: o.Coalescing}
 	c.maxBytes.Store(limit)
 	c.o = otter.Must(&otter.Options[string, *Entry]{
@@ -116,6 +137,17 @@ func New(o Options) *Cache {
 		// recover on every read (~4 ns of a ~40 ns hit), and an
 		// OnDeletion listener would start a goroutine per deletion.
 		OnAtomicDeletion: c.onDeletion,
+		// An entry with a TTL is dropped once it has passed: keys
+		// bucketed by time (the second, the minute) are never asked for
+		// again after their bucket, and without this they would fill the
+		// byte budget with dead answers on a server polled for days.
+		ExpiryCalculator: otter.ExpiryCreatingFunc(func(e otter.Entry[string, *Entry]) time.Duration {
+			if e.Value.TTL > 0 {
+				return e.Value.TTL
+			}
+			return noExpiry
+		}),
+		Clock: otterClock{now: clock},
 	})
 	published.Store(c)
 	return c

@@ -585,3 +585,50 @@ func BenchmarkKeyBuilder(b *testing.B) {
 		_ = kb.Str("/api/week").Str("tz=Europe/Berlin").Uint(123456).Int(28512345).String()
 	}
 }
+
+// An entry with a TTL is served until its TTL has passed on the cache's
+// clock, then it is gone and its bytes are returned; entries without one
+// stay until evicted for space, and a clock that does not move keeps them.
+func TestEntryTTL(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	c := New(Options{Enabled: true, Coalescing: true, Clock: clock})
+	short, forever := entryOf(1000), entryOf(1000)
+	short.TTL = 2 * time.Second
+	c.Set("short", short)
+	c.Set("forever", forever)
+	full := c.Bytes()
+	advance(1900 * time.Millisecond)
+	if _, ok := c.Get("short"); !ok {
+		t.Fatal("an entry is gone before its TTL")
+	}
+	advance(200 * time.Millisecond)
+	if _, ok := c.Get("short"); ok {
+		t.Error("an entry is served after its TTL")
+	}
+	if _, ok := c.Get("forever"); !ok {
+		t.Error("an entry without a TTL expired")
+	}
+	if got := c.Bytes(); got >= full {
+		t.Errorf("the expired entry's bytes are still counted: %d of %d", got, full)
+	}
+	// GetOrCompute recomputes an expired key.
+	calls := 0
+	compute := func() (*Entry, error) {
+		calls++
+		e := entryOf(100)
+		e.TTL = time.Second
+		return e, nil
+	}
+	for range 3 {
+		if _, err := c.GetOrCompute("k", compute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	advance(time.Second)
+	if _, err := c.GetOrCompute("k", compute); err != nil || calls != 2 {
+		t.Errorf("computed %d times, want 2 (once, then once after the TTL): %v", calls, err)
+	}
+}

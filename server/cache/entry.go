@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Entry is one cached, fully rendered HTTP response. An Entry is immutable
@@ -21,6 +22,10 @@ type Entry struct {
 	// ...). Nil for most entries; its keys and values count towards the
 	// entry's weight.
 	Header http.Header
+	// TTL is how long after it is stored the entry may be served, on the
+	// cache's clock (Options.Clock); zero means until it is evicted for
+	// space. Set it before handing the entry to the cache.
+	TTL time.Duration
 
 	// The header values as ready-made slices, built once by NewEntry so
 	// that a hit allocates nothing (net/http never modifies them).

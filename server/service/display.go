@@ -196,6 +196,8 @@ func (d *Display) render(ctx context.Context, now time.Time, o render.Options) (
 	// e-ink clients poll: they must revalidate every time (the ETag
 	// makes that a 304 when nothing changed).
 	e.Header = http.Header{"Cache-Control": hdrNoCache}
+	// Keyed by the minute: dead once the minute has passed.
+	e.TTL = 61 * time.Second
 	return e, nil
 }
 

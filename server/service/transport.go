@@ -291,7 +291,9 @@ func (t *transport) cached(name string, next http.Handler) http.Handler {
 			if rec.code != http.StatusOK {
 				return nil, &uncacheable{rec}
 			}
-			return cache.NewEntry(bytes.Clone(rec.body.Bytes()), rec.header.Get("Content-Type")), nil
+			e := cache.NewEntry(bytes.Clone(rec.body.Bytes()), rec.header.Get("Content-Type"))
+			e.TTL = secondTTL
+			return e, nil
 		})
 		var u *uncacheable
 		switch {
@@ -304,6 +306,11 @@ func (t *transport) cached(name string, next http.Handler) http.Handler {
 		}
 	})
 }
+
+// secondTTL is how long an answer keyed by the second stays in the cache:
+// once its second has passed nobody asks for it again, and two seconds
+// cover an entry stored at the very end of its second.
+const secondTTL = 2 * time.Second
 
 // canonicalQuery sorts parameters so that ?a=1&b=2 and ?b=2&a=1 share an entry.
 func canonicalQuery(raw string) string {

@@ -127,7 +127,7 @@ func trNewStack(t *testing.T, o trOpts) *trStack {
 	}
 	switch o.cache {
 	case trCacheOn:
-		s.cache = cache.New(cache.Options{Enabled: true, Coalescing: true})
+		s.cache = cache.New(cache.Options{Enabled: true, Coalescing: true, Clock: s.clock.Now})
 	case trCacheOff:
 		s.cache = cache.New(cache.Options{Enabled: false, Coalescing: true})
 	}
@@ -1046,5 +1046,41 @@ func TestDispatchMatchesMux(t *testing.T) {
 		if got.Code != want.Code || got.Body.String() != want.Body.String() || got.Header().Get("Location") != want.Header().Get("Location") {
 			t.Errorf("%s %s: dispatch %d %q, mux %d %q", c.method, c.target, got.Code, got.Body, want.Code, want.Body)
 		}
+	}
+}
+
+// Cached answers are keyed by the second (and the PNG by the minute), so
+// an entry is dead once its second has passed. A server polled for days
+// must not fill its cache budget with them: that memory would count
+// against the RSS budget for nothing.
+func TestCacheDropsPastSeconds(t *testing.T) {
+	s := trNewStack(t, trOpts{cache: trCacheOn})
+	one := 0
+	for i := range 300 {
+		for _, p := range []string{"/api/whats-next", "/api/whats-next?tz=UTC", "/"} {
+			if r := s.do(t, "GET", p, ""); r.code != 200 {
+				t.Fatalf("GET %s: %d", p, r.code)
+			}
+		}
+		if i == 0 {
+			one = int(s.cache.Bytes())
+		}
+		s.clock.Add(time.Second)
+	}
+	// The entries of the last two seconds may still be there.
+	if got := s.cache.Bytes(); got > int64(3*one) {
+		t.Errorf("after 300 seconds of polling the cache holds %d KB (%d entries); one second's answers are %d KB",
+			got>>10, s.cache.Len(), one>>10)
+	}
+	// Within one second (or under a frozen clock) an entry is served again.
+	s.do(t, "GET", "/api/whats-next", "")
+	before := s.cache.Bytes()
+	for range 3 {
+		if r := s.do(t, "GET", "/api/whats-next", ""); r.code != 200 || r.header.Get("Etag") == "" {
+			t.Fatalf("GET: %d", r.code)
+		}
+	}
+	if s.cache.Bytes() != before {
+		t.Errorf("repeated requests in one second changed the cache: %d -> %d bytes", before, s.cache.Bytes())
 	}
 }

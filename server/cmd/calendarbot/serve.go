@@ -80,7 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, read
 		Location: cfg.Location, Clock: clock, Past: cfg.WindowPast, Future: cfg.WindowFuture,
 		Colors: colors, Logger: log,
 	})
-	respCache := cache.New(cache.Options{MaxBytes: cfg.CacheBytes, Enabled: cfg.Caching, Coalescing: cfg.Coalescing})
+	respCache := cache.New(cache.Options{MaxBytes: cfg.CacheBytes, Enabled: cfg.Caching, Coalescing: cfg.Coalescing, Clock: clock})
 	gov := cache.NewGovernor(respCache, cfg.CacheBytes, cache.GovernorOptions{})
 
 	devices := &trmnlDevices{} // filled in below, read by /api/health
