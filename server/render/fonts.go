@@ -4,6 +4,7 @@ import (
 	"image"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -47,11 +48,17 @@ func loadFonts() {
 
 // Limits that keep hostile sizes and strings cheap.
 const (
-	minFontPx   = 5
-	maxFontPx   = 480
-	maxFaces    = 96   // distinct (weight, size) pairs kept
-	maxGlyphs   = 2048 // cached runes per face, missing ones included
-	maxTextRune = 600  // runes of one string considered for layout: more never fits
+	minFontPx = 5
+	maxFontPx = 480
+	maxFaces  = 96   // distinct (weight, size) pairs kept
+	maxGlyphs = 2048 // cached runes per face, missing ones included
+	// maxGlyphBytes bounds the rasterised glyphs of all faces together: a
+	// /display.png client asking for ever new sizes, or a feed full of
+	// distinct characters, costs renders, not memory. A 800×480 screen
+	// uses ~0.5 MB; a 4096-pixel one's big countdown digits ~1 MB.
+	maxGlyphBytes = 4 << 20
+	glyphOverhead = 96  // bytes a cached glyph costs besides its pixels
+	maxTextRune   = 600 // runes of one string considered for layout: more never fits
 )
 
 // face is one font at one pixel size with its rasterised glyphs. Glyphs
@@ -63,10 +70,12 @@ type face struct {
 	px                    int
 	ascent, descent, line int // pixels; line = ascent + descent
 
-	mu     sync.RWMutex
-	glyphs map[rune]*glyph
-	of     font.Face // the rasteriser; not safe for concurrent use (under mu)
-	buf    sfnt.Buffer
+	mu      sync.RWMutex
+	glyphs  map[rune]*glyph
+	bytes   int64     // counted in glyphBytes (under mu)
+	dropped bool      // no longer in faces: caches nothing (under mu)
+	of      font.Face // the rasteriser; not safe for concurrent use (under mu)
+	buf     sfnt.Buffer
 }
 
 // glyph is a cached glyph mask: pix (stride w) placed at pen+off.
@@ -86,7 +95,13 @@ type faceKey struct {
 var faces struct {
 	sync.Mutex
 	m map[faceKey]*face
+	// overBudget asks the next getFace to drop every face: the glyphs
+	// went over maxGlyphBytes.
+	overBudget atomic.Bool
 }
+
+// glyphBytes is what the cached glyphs of the faces in faces.m cost.
+var glyphBytes atomic.Int64
 
 // getFace returns the shared face for a weight and pixel size, clamped to
 // a sane range. The set is bounded: a stream of odd sizes (fuzzing, many
@@ -100,7 +115,13 @@ func getFace(w weight, px int) *face {
 	if f := faces.m[k]; f != nil {
 		return f
 	}
-	if faces.m == nil || len(faces.m) >= maxFaces {
+	if faces.m == nil || len(faces.m) >= maxFaces || faces.overBudget.Swap(false) {
+		for _, old := range faces.m {
+			old.mu.Lock()
+			old.forget()
+			old.dropped = true // a render still holding it draws uncached
+			old.mu.Unlock()
+		}
 		faces.m = make(map[faceKey]*face)
 	}
 	f := &face{w: w, px: px, glyphs: make(map[rune]*glyph, 128)}
@@ -134,11 +155,35 @@ func (f *face) glyph(r rune) *glyph {
 		return g
 	}
 	g = f.rasterise(r)
+	if f.dropped {
+		return g
+	}
 	if len(f.glyphs) >= maxGlyphs {
-		clear(f.glyphs) // hostile text: start over rather than grow
+		f.forget() // hostile text: start over rather than grow
+	}
+	size := int64(len(g.pix) + glyphOverhead)
+	if glyphBytes.Add(size) > maxGlyphBytes {
+		// Start this face over now and the others at the next getFace;
+		// until then, cache nothing that does not fit.
+		glyphBytes.Add(-size)
+		f.forget()
+		faces.overBudget.Store(true)
+		if glyphBytes.Add(size) > maxGlyphBytes {
+			glyphBytes.Add(-size)
+			return g
+		}
 	}
 	f.glyphs[r] = g
+	f.bytes += size
 	return g
+}
+
+// forget empties f's glyph cache and returns its bytes to the budget.
+// The caller holds f.mu for writing.
+func (f *face) forget() {
+	glyphBytes.Add(-f.bytes)
+	f.bytes = 0
+	clear(f.glyphs)
 }
 
 func (f *face) tofu() *glyph {
