@@ -81,7 +81,8 @@ type Attendee struct {
 }
 
 // Details are the descriptive parts of a VEVENT, shared by every occurrence
-// of a series that does not override them.
+// of a series that does not override them. A string field added here must
+// also be visited by compactText, or it keeps the whole feed text alive.
 type Details struct {
 	Summary     string
 	HasSummary  bool
