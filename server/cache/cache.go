@@ -57,8 +57,9 @@ type Options struct {
 	Clock func() time.Time
 }
 
-// noExpiry stands for "never" in otter's expiry: a century.
-const noExpiry = 100 * 365 * 24 * time.Hour
+// noExpiry stands for "never" in otter's expiry: ten years, short enough
+// that a clock frozen late in this century plus it still fits UnixNano.
+const noExpiry = 10 * 365 * 24 * time.Hour
 
 // otterClock gives otter the cache's clock. Tick returns nil: no periodic
 // clean-up goroutine; expired entries are dropped during the maintenance
