@@ -120,7 +120,18 @@ func Parse(data []byte, probs *Problems) ([]*Component, error) {
 		skipTo  = -1 // depth of a component being skipped (too deep), -1 when none
 		skipped int  // nesting inside the skipped component
 		lr      = lineReader{s: s}
+		// The properties of the component open at each depth collect in a
+		// reused buffer and are copied into an exactly sized slice when it
+		// closes: growing every component's slice by appends allocated
+		// twice what the tree keeps (a third of a parse's allocation).
+		pending = make([][]Property, MaxDepth+2)
 	)
+	closed := func(c *Component, depth int) {
+		if buf := pending[depth]; len(buf) > 0 {
+			c.Props = append(c.Props, buf...)
+			pending[depth] = buf[:0]
+		}
+	}
 	for {
 		line, lineNo, ok := lr.next()
 		if !ok {
@@ -147,7 +158,7 @@ func Parse(data []byte, probs *Problems) ([]*Component, error) {
 				continue
 			}
 			if name == "BEGIN" {
-				stack = begin(stack, comp, lineNo, probs)
+				stack = begin(stack, comp, lineNo, probs, closed)
 				if len(stack) > MaxDepth {
 					probs.Add(lineNo, "%s nested %d deep: skipped", comp, len(stack))
 					stack = stack[:len(stack)-1]
@@ -164,7 +175,7 @@ func Parse(data []byte, probs *Problems) ([]*Component, error) {
 				}
 				continue
 			}
-			stack = end(stack, comp, lineNo, probs)
+			stack = end(stack, comp, lineNo, probs, closed)
 		default:
 			if skipTo >= 0 {
 				continue
@@ -178,13 +189,14 @@ func Parse(data []byte, probs *Problems) ([]*Component, error) {
 				probs.Add(lineNo, "%v", err)
 				continue
 			}
-			top := stack[len(stack)-1]
-			top.Props = append(top.Props, prop)
+			d := len(stack) - 1
+			pending[d] = append(pending[d], prop)
 		}
 	}
 	for i := len(stack) - 1; i >= 0; i-- {
 		probs.Add(stack[i].Line, "%s (line %d) has no END: closed at end of file", stack[i].Name, stack[i].Line)
 		probs.Truncated = true
+		closed(stack[i], i)
 	}
 	if len(cals) == 0 {
 		return nil, ErrNoCalendar
@@ -195,7 +207,7 @@ func Parse(data []byte, probs *Problems) ([]*Component, error) {
 // begin opens a component. A BEGIN of the same kind as the open component
 // (a VEVENT inside a VEVENT) almost always means the previous one lost its
 // END line, so the previous one is closed instead of nesting.
-func begin(stack []*Component, name string, line int, probs *Problems) []*Component {
+func begin(stack []*Component, name string, line int, probs *Problems, closed func(*Component, int)) []*Component {
 	// Components that only ever live directly inside a VCALENDAR (and
 	// VCALENDAR itself, at the top) close whatever is still open above that
 	// level: the open ones lost their END lines (a VEVENT after a VTODO
@@ -216,6 +228,7 @@ func begin(stack []*Component, name string, line int, probs *Problems) []*Compon
 	if keep >= 0 {
 		for j := len(stack) - 1; j >= keep; j-- {
 			probs.Add(stack[j].Line, "%s has no END before BEGIN:%s (line %d): closed there", stack[j].Name, name, line)
+			closed(stack[j], j)
 		}
 		if keep < len(stack) {
 			stack = stack[:keep]
@@ -232,14 +245,16 @@ func begin(stack []*Component, name string, line int, probs *Problems) []*Compon
 // end closes the named component. An END that matches an outer component
 // closes everything inside it (their END lines were lost); an END that
 // matches nothing open is ignored.
-func end(stack []*Component, name string, line int, probs *Problems) []*Component {
+func end(stack []*Component, name string, line int, probs *Problems, closed func(*Component, int)) []*Component {
 	for i := len(stack) - 1; i >= 0; i-- {
 		if stack[i].Name != name {
 			continue
 		}
 		for j := len(stack) - 1; j > i; j-- {
 			probs.Add(stack[j].Line, "%s has no END before END:%s (line %d): closed there", stack[j].Name, name, line)
+			closed(stack[j], j)
 		}
+		closed(stack[i], i)
 		return stack[:i]
 	}
 	probs.Add(line, "END:%s without a matching BEGIN: ignored", name)
