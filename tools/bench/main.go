@@ -39,6 +39,8 @@ type bench struct {
 	skipPooling              bool
 	pairSlices               int
 	pairSlice                time.Duration
+	soak                     time.Duration
+	soakConns                int
 	poolFeeds, poolCycles    int
 	wrk                      bool
 	jsonOut                  bool
@@ -90,6 +92,8 @@ func runBench(args []string) int {
 	fs.BoolVar(&b.skipMinimal, "skip-minimal", false, "do not measure the minimal handler")
 	fs.IntVar(&b.pairSlices, "pair-slices", 16, "alternating load slices for the paired cached-vs-minimal comparison (0: skip it)")
 	fs.DurationVar(&b.pairSlice, "pair-slice", time.Second, "length of each paired slice")
+	fs.DurationVar(&b.soak, "soak", 0, "after its loads, poll the default server steadily this long and sample its memory every 10 s (e.g. 5m; 0: no soak)")
+	fs.IntVar(&b.soakConns, "soak-connections", 2, "connections during the soak")
 	fs.BoolVar(&b.skipSwitch, "skip-switches", false, "do not measure --no-caching and --no-coalescing")
 	fs.BoolVar(&b.skipPooling, "skip-pooling", false, "do not measure --no-pooling (feed fetching)")
 	fs.IntVar(&b.poolFeeds, "pool-feeds", 8, "feeds configured for the pooling measurement")

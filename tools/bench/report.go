@@ -475,6 +475,15 @@ func (r *Report) markdown() string {
 			cache)
 	}
 
+	if d := last.server("default"); d != nil && len(d.Soak) > 0 {
+		p("\n#### Soak: steady polling of the default server (last run): %s\n\n", fmtSoak(d.Soak))
+		p("| after s | VmRSS MiB | anonymous MiB | response cache KB | Go heap in use KB | req/s | errors / non-200 |\n|---|---|---|---|---|---|---|\n")
+		for _, x := range d.Soak {
+			p("| %.0f | %.1f | %.1f | %.0f | %.0f | %s | %d / %d |\n", x.ElapsedS, kib2mib(x.VmRSSKiB), kib2mib(x.RssAnonKiB),
+				x.CacheBytes/1024, x.HeapInuse/1024, fmtInt(x.RPS), x.Errors, x.Non200)
+		}
+	}
+
 	if len(r.Runs[0].Pool) > 0 {
 		pr := r.Runs[0].Pool[0]
 		p("\n#### Feed fetching, `--no-pooling` (%d feeds on one host, %d refresh cycle(s), at most 4 fetches at a time)\n\n", pr.Feeds, pr.Cycles)

@@ -60,7 +60,8 @@ type ServerRun struct {
 	Cpus       string `json:"cpus_allowed"`
 
 	BodyBytes int                `json:"body_bytes"`
-	Loads     []LoadResult       `json:"loads"` // one per -connections value, in order
+	Loads     []LoadResult       `json:"loads"`          // one per -connections value, in order
+	Soak      []SoakSample       `json:"soak,omitempty"` // -soak: memory during steady polling
 	Metrics   map[string]float64 `json:"metrics,omitempty"`
 }
 
@@ -206,6 +207,11 @@ func (b *bench) serverRun(name string, extra []string) (*ServerRun, []byte, http
 		name, sr.FirstResponseMs, sr.FirstDataMs, sr.FeedDeliveredMs, st.VmRSSKiB, st.VmHWMKiB)
 	if err := b.loadAll(p, sr); err != nil {
 		return nil, nil, nil, err
+	}
+	if name == "default" && b.soak > 0 {
+		if sr.Soak, err = b.soakRun(p); err != nil {
+			return nil, nil, nil, fmt.Errorf("soak: %w", err)
+		}
 	}
 	if sr.Metrics, err = scrapeMetrics(addr); err != nil {
 		return nil, nil, nil, err
