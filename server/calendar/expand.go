@@ -46,17 +46,16 @@ func (o *Occurrence) ID() string {
 	if y < 0 || y > 9999 {
 		b = u.AppendFormat(b, "20060102T150405")
 	} else {
-		b = append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10))
-		for _, v := range [...]int{int(mo), d, -1, h, mi, sec} {
-			if v < 0 {
-				b = append(b, 'T')
-				continue
-			}
-			b = append(b, byte('0'+v/10), byte('0'+v%10))
-		}
+		b = append2(append2(b, y/100), y%100)
+		b = append2(append2(b, int(mo)), d)
+		b = append(b, 'T')
+		b = append2(append2(append2(b, h), mi), sec)
 	}
 	return string(b)
 }
+
+// append2 appends v (0-99) as two digits.
+func append2(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
 
 // Limits bound the work one expansion may do, so that a hostile rule
 // (FREQ=SECONDLY with no end, a rule that never matches) cannot hang the
