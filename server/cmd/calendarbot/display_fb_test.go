@@ -70,18 +70,7 @@ func TestDisplayDrawsOnFramebuffer(t *testing.T) {
 		},
 	}
 	frames0 := fbFrames.Get()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		d.run(ctx)
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for fbFrames.Get() < frames0+2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	<-done
+	runUntil(d, 10*time.Second, func() bool { return fbFrames.Get() >= frames0+2 })
 	if fbFrames.Get() < frames0+2 {
 		t.Fatalf("frames drawn: %d, want 2 within 10s; log:\n%s", fbFrames.Get()-frames0, logs.String())
 	}
@@ -121,18 +110,8 @@ func TestDisplayRetriesWhenDeviceMissing(t *testing.T) {
 			return nil, &os.PathError{Op: "open", Path: path, Err: os.ErrNotExist}
 		},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		d.run(ctx)
-	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logs.String(), "retrying in 30s") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	<-done // returns promptly although the retry wait is 30 s
+	// runUntil returns promptly although the retry wait is 30 s.
+	runUntil(d, 5*time.Second, func() bool { return strings.Contains(logs.String(), "retrying in 30s") })
 	if !strings.Contains(logs.String(), "/dev/fb9 does not exist") || !strings.Contains(logs.String(), "the web page and API keep working") {
 		t.Errorf("log:\n%s", logs.String())
 	}
@@ -278,4 +257,20 @@ func TestScreenPNGShowsApplianceProblems(t *testing.T) {
 	if len(v.Notices) == 0 || !strings.Contains(v.Notices[0], "No calendarbot.toml on the SD card") {
 		t.Fatalf("notices %q", v.Notices)
 	}
+}
+
+// runUntil runs d's display loop until done reports true or timeout
+// passes, then cancels it and waits for it to return.
+func runUntil(d *fbDisplay, timeout time.Duration, done func() bool) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		d.run(ctx)
+	}()
+	for deadline := time.Now().Add(timeout); !done() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-stopped
 }
