@@ -111,7 +111,7 @@ func NewHTTPHandler(ep Endpoints, o HTTPOptions) http.Handler {
 				return
 			}
 			st := o.Store.Load()
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header()["Content-Type"] = hdrJSON
 			_ = json.NewEncoder(w).Encode(map[string]any{"refreshed": true, "snapshot_version": st.Snap.Version})
 		})))
 	}
@@ -559,7 +559,7 @@ func encodeJSON(_ context.Context, w http.ResponseWriter, resp any) error {
 
 func encodeHealth(ctx context.Context, w http.ResponseWriter, resp any) error {
 	if h, ok := resp.(HealthResponse); ok && !h.Healthy {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header()["Content-Type"] = hdrJSON
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return json.NewEncoder(w).Encode(resp)
 	}
@@ -607,7 +607,7 @@ func publicMessage(err error) string {
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = hdrJSON
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
