@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 )
 
@@ -46,33 +45,13 @@ func (p *PairedResult) MedianCPU() float64 { return median(p.PctCPU) }
 func (b *bench) pairedRun() (*PairedResult, error) {
 	conns := b.maxConns()
 	logf("paired: both servers on the server core, %d alternating slices of %v at c=%d", b.pairSlices, b.pairSlice, conns)
-	addr, err := freePort()
+	srv, err := b.startServer("default", "paired-default.log", nil)
 	if err != nil {
 		return nil, err
 	}
-	feedURL := b.feedPath
-	if !b.fileFeed {
-		fsrv, err := newFeedServer(b.feed)
-		if err != nil {
-			return nil, err
-		}
-		defer fsrv.close()
-		feedURL = fsrv.url("Work")
-	}
-	argv := b.serverArgs(addr, "--feed", "Work="+feedURL)
-	ours, err := b.startProc("default", addr, filepath.Join(b.dir, "paired-default.log"), argv...)
-	if err != nil {
-		return nil, err
-	}
-	defer ours.stop()
-	if _, err := ours.waitResponse("http://"+addr+"/api/health", time.Millisecond, 20*time.Second); err != nil {
-		return nil, err
-	}
-	_, body, hdr, err := ours.waitData(2*time.Millisecond, 30*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	minimal, _, err := b.startMinimal("paired", body, hdr)
+	defer srv.stop()
+	ours := srv.p
+	minimal, _, err := b.startMinimal("paired", srv.body, srv.hdr)
 	if err != nil {
 		return nil, err
 	}

@@ -156,42 +156,16 @@ func (b *bench) serverArgs(addr string, extra ...string) []string {
 // what's-next answer (for the minimal handler).
 func (b *bench) serverRun(name string, extra []string) (*ServerRun, []byte, http.Header, error) {
 	logf("%s: starting calendarbot %v", name, extra)
-	addr, err := freePort()
+	srv, err := b.startServer(name, name+".log", extra)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var fsrv *feedServer
-	feedURL := b.feedPath
-	if !b.fileFeed {
-		if fsrv, err = newFeedServer(b.feed); err != nil {
-			return nil, nil, nil, err
-		}
-		defer fsrv.close()
-		feedURL = fsrv.url("Work")
-	}
-	argv := b.serverArgs(addr, append([]string{"--feed", "Work=" + feedURL}, extra...)...)
-	sr := &ServerRun{Name: name, Args: argv[1:]}
-	start := time.Now()
-	if fsrv != nil {
-		fsrv.reset(start)
-	}
-	p, err := b.startProc(name, addr, filepath.Join(b.dir, name+".log"), argv...)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer p.stop()
-	p.start = start
-	t1, err := p.waitResponse("http://"+addr+"/api/health", time.Millisecond, 20*time.Second)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	t2, body, hdr, err := p.waitData(2*time.Millisecond, 30*time.Second)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	sr.FirstResponseMs, sr.FirstDataMs = ms(t1.Sub(start)), ms(t2.Sub(start))
-	if fsrv != nil {
-		_, req, done, _ := fsrv.stats()
+	defer srv.stop()
+	p, body, hdr := srv.p, srv.body, srv.hdr
+	sr := &ServerRun{Name: name, Args: srv.args[1:]}
+	sr.FirstResponseMs, sr.FirstDataMs = ms(srv.firstResp.Sub(srv.start)), ms(srv.firstData.Sub(srv.start))
+	if srv.fsrv != nil {
+		_, req, done, _ := srv.fsrv.stats()
 		sr.FeedRequestMs, sr.FeedDeliveredMs = ms(req), ms(done)
 		sr.FeedToDataMs = sr.FirstDataMs - sr.FeedDeliveredMs
 	}
@@ -213,11 +187,72 @@ func (b *bench) serverRun(name string, extra []string) (*ServerRun, []byte, http
 			return nil, nil, nil, fmt.Errorf("soak: %w", err)
 		}
 	}
-	if sr.Metrics, err = scrapeMetrics(addr); err != nil {
+	if sr.Metrics, err = scrapeMetrics(p.addr); err != nil {
 		return nil, nil, nil, err
 	}
 	sr.Metrics = pickMetrics(sr.Metrics)
 	return sr, body, hdr, nil
+}
+
+// startedServer is a calendarbot process with its feed server, after its
+// first correct answer.
+type startedServer struct {
+	p    *proc
+	fsrv *feedServer // nil with -file-feed
+	args []string    // the command line
+	// start is just before exec (taskset included); firstResp is the first
+	// HTTP answer, firstData the first what's-next with a meeting.
+	start, firstResp, firstData time.Time
+	body                        []byte // that answer, and its headers
+	hdr                         http.Header
+}
+
+func (s *startedServer) stop() {
+	if s.p != nil {
+		s.p.stop()
+	}
+	if s.fsrv != nil {
+		s.fsrv.close()
+	}
+}
+
+// startServer starts calendarbot on a free port with the bench's feed
+// (served over HTTP unless -file-feed) and extra flags, logging to logFile
+// in the bench directory, and waits for its first correct answer.
+func (b *bench) startServer(name, logFile string, extra []string) (s *startedServer, err error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s = &startedServer{}
+	defer func() {
+		if err != nil {
+			s.stop()
+		}
+	}()
+	feedURL := b.feedPath
+	if !b.fileFeed {
+		if s.fsrv, err = newFeedServer(b.feed); err != nil {
+			return nil, err
+		}
+		feedURL = s.fsrv.url("Work")
+	}
+	s.args = b.serverArgs(addr, append([]string{"--feed", "Work=" + feedURL}, extra...)...)
+	s.start = time.Now()
+	if s.fsrv != nil {
+		s.fsrv.reset(s.start)
+	}
+	if s.p, err = b.startProc(name, addr, filepath.Join(b.dir, logFile), s.args...); err != nil {
+		return nil, err
+	}
+	s.p.start = s.start
+	if s.firstResp, err = s.p.waitResponse("http://"+addr+"/api/health", time.Millisecond, 20*time.Second); err != nil {
+		return nil, err
+	}
+	if s.firstData, s.body, s.hdr, err = s.p.waitData(2*time.Millisecond, 30*time.Second); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // loadAll warms the server up, runs one measured load per connection count
