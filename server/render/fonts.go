@@ -112,17 +112,14 @@ func getFace(w weight, px int) *face {
 	k := faceKey{w, px}
 	faces.Lock()
 	defer faces.Unlock()
+	if faces.overBudget.Swap(false) {
+		dropFaces()
+	}
 	if f := faces.m[k]; f != nil {
 		return f
 	}
-	if faces.m == nil || len(faces.m) >= maxFaces || faces.overBudget.Swap(false) {
-		for _, old := range faces.m {
-			old.mu.Lock()
-			old.forget()
-			old.dropped = true // a render still holding it draws uncached
-			old.mu.Unlock()
-		}
-		faces.m = make(map[faceKey]*face)
+	if faces.m == nil || len(faces.m) >= maxFaces {
+		dropFaces()
 	}
 	f := &face{w: w, px: px, glyphs: make(map[rune]*glyph, 128)}
 	if fontsErr == nil {
@@ -139,6 +136,18 @@ func getFace(w weight, px int) *face {
 	f.line = f.ascent + f.descent
 	faces.m[k] = f
 	return f
+}
+
+// dropFaces empties every face and starts a new set; the caller holds
+// faces' lock. A render still holding a dropped face draws uncached.
+func dropFaces() {
+	for _, old := range faces.m {
+		old.mu.Lock()
+		old.forget()
+		old.dropped = true
+		old.mu.Unlock()
+	}
+	faces.m = make(map[faceKey]*face)
 }
 
 // glyph returns r's cached glyph, rasterising it on first use.
@@ -163,7 +172,7 @@ func (f *face) glyph(r rune) *glyph {
 	}
 	size := int64(len(g.pix) + glyphOverhead)
 	if glyphBytes.Add(size) > maxGlyphBytes {
-		// Start this face over now and the others at the next getFace;
+		// Start this face over now and every face at the next getFace;
 		// until then, cache nothing that does not fit.
 		glyphBytes.Add(-size)
 		f.forget()

@@ -45,6 +45,14 @@ func TestGlyphCacheBoundedInBytes(t *testing.T) {
 	if got := glyphBytes.Load(); got != sum {
 		t.Errorf("glyphBytes %d, the faces hold %d", got, sum)
 	}
+	// Going over the budget starts every face over at the next lookup,
+	// also of a face that already exists.
+	f := getFace(regular, 20)
+	f.glyph('x')
+	faces.overBudget.Store(true)
+	if g := getFace(regular, 20); g == f || glyphBytes.Load() != 0 {
+		t.Errorf("over budget, the next lookup kept the faces (%d bytes cached)", glyphBytes.Load())
+	}
 	// Drawing still works after the resets.
 	s, err := NewScreen(Options{Width: 480, Height: 800})
 	if err != nil {
